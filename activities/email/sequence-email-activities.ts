@@ -1,0 +1,159 @@
+// Sends one sequence email with an exactly-once effect: the send-ledger row (unique business key) is
+// written before the send, the Message-ID is derived from it, and a retry that finds the row already
+// sent does not send again.
+import type { Transporter } from "nodemailer";
+import type { Logger } from "pino";
+import { deriveMessageId } from "../../domain/email/message-id.ts";
+import { classifySmtpFailure } from "../../domain/email/smtp-failure.ts";
+import type { ContactStore } from "../../prisma/client.ts";
+import { buildMarketingHeaders } from "./smtp-transport.ts";
+import type { TemplateCatalog } from "./template-catalog.ts";
+import type { UnsubscribeLinks } from "./unsubscribe-links.ts";
+
+export interface SendSequenceEmailInput {
+  ledgerKey: string;
+  enrollmentId: string;
+  stepId: string;
+  contactId: string;
+  templateKey: string;
+}
+
+export type SendOutcome =
+  | { status: "sent"; messageId: string }
+  | { status: "already_sent"; messageId: string }
+  | { status: "suppressed"; reason: string }
+  | { status: "bounced"; messageId: string }
+  | { status: "skipped"; reason: string };
+
+export interface SequenceEmailDependencies {
+  store: ContactStore;
+  transport: Transporter;
+  templates: TemplateCatalog;
+  unsubscribeLinks: UnsubscribeLinks;
+  mailFrom: string;
+  senderPostalAddress: string;
+  logger: Logger;
+}
+
+const FINAL_LEDGER_STATES = new Set(["sent", "bounced", "suppressed"]);
+
+export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
+  const { store, transport, templates, logger } = deps;
+  const senderDomain = deps.mailFrom.match(/@([^>\s]+)/)?.[1] ?? "nurtureflow.localhost";
+  const sender = {
+    name: deps.mailFrom.replace(/<[^>]*>/, "").trim() || senderDomain,
+    postalAddress: deps.senderPostalAddress,
+  };
+
+  return {
+    async sendSequenceEmail(input: SendSequenceEmailInput): Promise<SendOutcome> {
+      const contact = await store.contact.findUnique({ where: { id: input.contactId } });
+      if (!contact?.email) return { status: "skipped", reason: "contact has no email address" };
+      const template = await templates.resolve(input.templateKey);
+
+      await store.sendLedger.createMany({
+        data: {
+          businessKey: input.ledgerKey,
+          enrollmentId: input.enrollmentId,
+          stepId: input.stepId,
+          contactId: contact.id,
+          templateKey: template.key,
+          templateVersion: template.version,
+          toAddress: contact.email,
+          messageId: deriveMessageId(input.ledgerKey, senderDomain),
+        },
+        skipDuplicates: true,
+      });
+      const ledger = await store.sendLedger.findUniqueOrThrow({ where: { businessKey: input.ledgerKey } });
+      if (ledger.status === "sent") return { status: "already_sent", messageId: ledger.messageId };
+      if (FINAL_LEDGER_STATES.has(ledger.status)) {
+        return ledger.status === "bounced"
+          ? { status: "bounced", messageId: ledger.messageId }
+          : { status: "suppressed", reason: ledger.error ?? "suppressed" };
+      }
+
+      const marketing = template.category === "marketing";
+      if (marketing) {
+        const suppressed = await store.suppression.findUnique({
+          where: { email: contact.email.toLowerCase() },
+        });
+        const reason = suppressed
+          ? `suppressed: ${suppressed.reason}`
+          : contact.unsubscribedAt || !contact.marketingConsent
+            ? "no marketing consent"
+            : null;
+        if (reason) {
+          await store.sendLedger.update({
+            where: { id: ledger.id },
+            data: { status: "suppressed", error: reason },
+          });
+          return { status: "suppressed", reason };
+        }
+      }
+
+      const unsubscribeUrl = deps.unsubscribeLinks.pageUrl(contact.id);
+      const rendered = template.compiled.render({
+        contact: {
+          email: contact.email,
+          name: contact.name ?? "",
+          firstName: (contact.name ?? "").split(/\s+/)[0] ?? "",
+          properties: contact.properties as Record<string, unknown>,
+        },
+        sender,
+        unsubscribeUrl,
+      });
+      await store.sendLedger.update({
+        where: { id: ledger.id },
+        data: { attempts: { increment: 1 }, subject: rendered.subject },
+      });
+      try {
+        const marketingHeaders = marketing
+          ? buildMarketingHeaders(deps.unsubscribeLinks.oneClickUrl(contact.id))
+          : {};
+        await transport.sendMail({
+          from: deps.mailFrom,
+          to: contact.email,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          messageId: ledger.messageId,
+          ...marketingHeaders,
+        });
+      } catch (error) {
+        const failure = classifySmtpFailure(error as Parameters<typeof classifySmtpFailure>[0]);
+        if (failure === "permanent") {
+          await store.$transaction([
+            store.sendLedger.update({
+              where: { id: ledger.id },
+              data: { status: "bounced", error: String(error).slice(0, 500) },
+            }),
+            store.suppression.upsert({
+              where: { email: contact.email.toLowerCase() },
+              create: {
+                email: contact.email.toLowerCase(),
+                reason: "hard_bounce",
+                detail: String(error).slice(0, 200),
+              },
+              update: {},
+            }),
+          ]);
+          logger.warn({ ledgerKey: input.ledgerKey }, "permanent SMTP failure: address suppressed");
+          return { status: "bounced", messageId: ledger.messageId };
+        }
+        await store.sendLedger.update({
+          where: { id: ledger.id },
+          data: { error: String(error).slice(0, 500) },
+        });
+        throw error;
+      }
+      await store.sendLedger.update({
+        where: { id: ledger.id },
+        data: { status: "sent", sentAt: new Date() },
+      });
+      logger.info({ ledgerKey: input.ledgerKey, messageId: ledger.messageId }, "email sent");
+      return { status: "sent", messageId: ledger.messageId };
+    },
+  };
+}
+
+export type SequenceEmailActivities = ReturnType<typeof createSequenceEmailActivities>;

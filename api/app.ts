@@ -1,0 +1,62 @@
+// The HTTP API: express + zod, JSON in and out, problem+json errors.
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "pino";
+import type { NurtureflowConfig } from "../domain/config.ts";
+import type { ContactStore } from "../prisma/client.ts";
+import { docsPage } from "./docs-page.ts";
+import { openApiDocument } from "./openapi.ts";
+import { ProblemError, sendProblem } from "./problem.ts";
+import { contactRoutes } from "./routes/contact-routes.ts";
+
+export interface ApiDependencies {
+  config: NurtureflowConfig;
+  store: ContactStore;
+  logger: Logger;
+}
+
+function requireApiKey(keys: string[]) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (keys.length === 0) return next();
+    const given = req.header("authorization")?.replace(/^Bearer\s+/i, "");
+    if (given && keys.includes(given)) return next();
+    next(new ProblemError(401, "Unauthorized", "a valid API key is required (Authorization: Bearer <key>)"));
+  };
+}
+
+export function createApp({ config, store, logger }: ApiDependencies): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  const document = openApiDocument(config.publicUrl);
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await store.$queryRaw`SELECT 1`;
+      res.json({ status: "ok" });
+    } catch {
+      res.status(503).json({ status: "unavailable", database: "unreachable" });
+    }
+  });
+  app.get("/openapi.json", (_req, res) => {
+    res.json(document);
+  });
+  app.get("/docs", (_req, res) => {
+    res.type("html").send(docsPage(document));
+  });
+
+  app.use("/v1", requireApiKey(config.apiKeys), express.json({ limit: "5mb" }), contactRoutes(store));
+
+  app.use((_req, _res, next) => next(new ProblemError(404, "Not Found", "no such route")));
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof ProblemError) return sendProblem(res, error);
+    const type = (error as { type?: string }).type;
+    if (type === "entity.parse.failed") {
+      return sendProblem(res, new ProblemError(400, "Bad Request", "the body is not valid JSON"));
+    }
+    if (type === "entity.too.large") {
+      return sendProblem(res, new ProblemError(413, "Content Too Large", "the body exceeds 5 MB"));
+    }
+    logger.error({ err: error instanceof Error ? error.message : String(error) }, "request failed");
+    sendProblem(res, new ProblemError(500, "Internal Server Error"));
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+// Request and response shapes of the contact routes; the OpenAPI document is generated from them.
+import { z } from "zod";
+import { LIFECYCLE_STAGES } from "../../domain/lifecycle/stages.ts";
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const ContactIdParams = z.object({ id: z.uuid() });
+
+export const ContactUpsert = z
+  .object({
+    email: z
+      .email()
+      .max(254)
+      .transform((email) => email.toLowerCase()),
+    name: z.string().trim().min(1).max(200).optional(),
+    timeZone: z.string().refine(isTimeZone, "must be an IANA time zone such as Europe/Paris").optional(),
+    marketingConsent: z.boolean().optional(),
+    properties: z.record(z.string().max(100), z.unknown()).optional(),
+  })
+  .strict();
+
+export const StageChangeBody = z
+  .object({
+    stage: z.enum(LIFECYCLE_STAGES),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+
+export const ContactView = z.object({
+  id: z.uuid(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  timeZone: z.string(),
+  lifecycleStage: z.enum(LIFECYCLE_STAGES),
+  highestStage: z.enum(LIFECYCLE_STAGES),
+  score: z.number(),
+  segment: z.string(),
+  marketingConsent: z.boolean(),
+  unsubscribedAt: z.string().nullable(),
+  properties: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type ContactView = z.infer<typeof ContactView>;

@@ -1,0 +1,59 @@
+// Runtime configuration from the environment (DESIGN.md §4), with defaults that serve local use.
+// Pure: callers pass process.env, tests pass a literal.
+
+export interface NurtureflowConfig {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  emailTaskQueue: string;
+  smtpUrl: string;
+  mailFrom: string;
+  /** Commercial email must show the sender's postal address (CAN-SPAM, CASL). */
+  senderPostalAddress: string;
+  port: number;
+  publicUrl: string;
+  apiKeys: string[];
+  /** Secret for signed unsubscribe and tracking links. */
+  linkSigningSecret: string;
+  emailRateLimitPerSecond: number | null;
+  smtpMaxConnections: number;
+  outboxPollMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+export function parseConfig(env: Record<string, string | undefined>): NurtureflowConfig {
+  const port = integer(env, "PORT", 3000);
+  const rate = integer(env, "EMAIL_RATE_LIMIT_PER_SECOND", 0);
+  return {
+    databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/nurtureflow",
+    temporalAddress: env.TEMPORAL_ADDRESS || "127.0.0.1:7233",
+    temporalNamespace: env.TEMPORAL_NAMESPACE || "default",
+    taskQueue: env.TEMPORAL_TASK_QUEUE || "nurtureflow",
+    emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE || "nurtureflow-email",
+    smtpUrl: env.SMTP_URL || "smtp://127.0.0.1:1025",
+    mailFrom: env.MAIL_FROM || "Nurtureflow <hello@nurtureflow.localhost>",
+    senderPostalAddress: env.SENDER_POSTAL_ADDRESS || "Nurtureflow · 1 Example Street · Springfield",
+    port,
+    publicUrl: (env.PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, ""),
+    apiKeys: (env.API_KEYS ?? "")
+      .split(",")
+      .map((key) => key.trim())
+      .filter(Boolean),
+    linkSigningSecret: env.LINK_SIGNING_SECRET || "nurtureflow-local-development-secret",
+    emailRateLimitPerSecond: rate > 0 ? rate : null,
+    smtpMaxConnections: integer(env, "SMTP_MAX_CONNECTIONS", 5),
+    outboxPollMs: integer(env, "OUTBOX_POLL_MS", 500),
+    logLevel: env.LOG_LEVEL || "info",
+  };
+}

@@ -1,0 +1,86 @@
+// The programs Nurtureflow ships with (DESIGN.md §2), seeded on first start as version 1 of each.
+// Marketers replace them by publishing new versions through the API.
+import type { SequenceDefinition } from "./definition.ts";
+
+export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = {
+  welcome: {
+    name: "Welcome new leads",
+    category: "marketing",
+    trigger: { type: "stage_entered", stage: "lead" },
+    reEntry: { mode: "never" },
+    steps: [{ id: "send-welcome", type: "send_email", template: "welcome" }],
+    goals: [],
+  },
+  "nurture-lead": {
+    name: "Nurture leads with awareness content",
+    category: "marketing",
+    trigger: { type: "stage_entered", stage: "lead" },
+    reEntry: { mode: "after_exit" },
+    steps: [
+      { id: "wait-before-ebook", type: "wait", duration: "2d" },
+      { id: "send-ebook", type: "send_email", template: "nurture-lead" },
+    ],
+    goals: [{ type: "stage_reached", stage: "mql" }],
+  },
+  "nurture-mql": {
+    name: "Nurture MQLs with guides and webinars",
+    category: "marketing",
+    trigger: { type: "stage_entered", stage: "mql" },
+    reEntry: { mode: "after_exit" },
+    steps: [
+      { id: "wait-before-guide", type: "wait", duration: "1d" },
+      { id: "send-guide", type: "send_email", template: "nurture-mql" },
+    ],
+    goals: [{ type: "stage_reached", stage: "sql" }],
+  },
+  "nurture-opportunity": {
+    name: "Support open opportunities with case studies",
+    category: "marketing",
+    trigger: { type: "stage_entered", stage: "opportunity" },
+    reEntry: { mode: "after_exit" },
+    steps: [
+      { id: "wait-before-case-study", type: "wait", duration: "1d" },
+      { id: "send-case-study", type: "send_email", template: "nurture-opportunity" },
+    ],
+    goals: [{ type: "stage_reached", stage: "customer" }],
+  },
+  "cart-recovery": {
+    name: "Recover abandoned carts",
+    category: "marketing",
+    trigger: { type: "event", eventType: "cart_abandoned", entryKeyProperty: "cartId" },
+    reEntry: { mode: "after_exit" },
+    steps: [
+      { id: "wait-before-reminder", type: "wait", duration: "1h" },
+      { id: "send-reminder", type: "send_email", template: "cart-recovery-reminder" },
+      { id: "wait-before-incentive", type: "wait", duration: "1d" },
+      { id: "send-incentive", type: "send_email", template: "cart-recovery-incentive" },
+    ],
+    goals: [{ type: "event", eventType: "order_placed", sameEntry: true }],
+  },
+  "re-engagement": {
+    name: "Win back contacts at risk",
+    category: "marketing",
+    trigger: { type: "segment_entered", segment: "at_risk" },
+    reEntry: { mode: "after_exit" },
+    steps: [
+      { id: "send-winback", type: "send_email", template: "re-engagement-winback" },
+      { id: "wait-for-response", type: "wait", duration: "14d" },
+    ],
+    goals: [
+      { type: "event", eventType: "email_clicked" },
+      { type: "event", eventType: "order_placed" },
+    ],
+  },
+  "post-purchase": {
+    name: "Thank buyers and ask for a review",
+    category: "transactional",
+    trigger: { type: "event", eventType: "order_placed", entryKeyProperty: "orderId" },
+    reEntry: { mode: "after_exit" },
+    steps: [
+      { id: "send-thanks", type: "send_email", template: "post-purchase-thanks" },
+      { id: "wait-for-delivery", type: "wait", duration: "7d" },
+      { id: "send-review-request", type: "send_email", template: "post-purchase-review-request" },
+    ],
+    goals: [{ type: "event", eventType: "review_posted" }],
+  },
+};

@@ -1,0 +1,117 @@
+// Starts the Temporal CLI's dev server (server + Web UI) and registers Nurtureflow's search attributes.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { Connection } from "@temporalio/client";
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from "../workflows/search-attributes.ts";
+
+export interface DevServerOptions {
+  cli: string;
+  port: number;
+  /** Omit to run headless (tests). */
+  uiPort?: number;
+  /** Omit for an in-memory server. */
+  dbFile?: string;
+  namespace?: string;
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function waitForFrontend(address: string, timeoutMs: number, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error("the Temporal dev server exited during start-up");
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: "1 second" });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address}: ${String(lastError)}`);
+}
+
+/** `--search-attribute` is ignored for namespaces that already exist in a db file: create them too. */
+function registerSearchAttributes(cli: string, address: string, namespace: string): void {
+  for (const { name, cliType } of SEARCH_ATTRIBUTE_DEFINITIONS) {
+    const result = spawnSync(
+      cli,
+      [
+        "operator",
+        "search-attribute",
+        "create",
+        "--address",
+        address,
+        "--namespace",
+        namespace,
+        "--name",
+        name,
+        "--type",
+        cliType,
+      ],
+      { encoding: "utf8" },
+    );
+    if (result.status !== 0 && !/already exists/i.test(result.stderr + result.stdout)) {
+      throw new Error(`registering search attribute ${name} failed: ${result.stderr.trim()}`);
+    }
+  }
+}
+
+export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
+  const namespace = options.namespace ?? "default";
+  const address = `127.0.0.1:${options.port}`;
+  const args = [
+    "server",
+    "start-dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(options.port),
+    "--namespace",
+    namespace,
+  ];
+  args.push(...(options.uiPort ? ["--ui-port", String(options.uiPort)] : ["--headless"]));
+  if (options.dbFile) args.push("--db-filename", options.dbFile);
+  for (const { name, cliType } of SEARCH_ATTRIBUTE_DEFINITIONS)
+    args.push("--search-attribute", `${name}=${cliType}`);
+  args.push("--log-level", "warn");
+
+  const child = spawn(options.cli, args, { stdio: ["ignore", "pipe", "pipe"] });
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: "a" });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  } else {
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      exited = true;
+      resolve();
+    });
+  });
+  const stop = async () => {
+    if (!exited) child.kill("SIGTERM");
+    await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (!exited) child.kill("SIGKILL");
+    await exit;
+  };
+  try {
+    await waitForFrontend(address, 60_000, () => exited);
+    registerSearchAttributes(options.cli, address, namespace);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, process: child, stop };
+}

@@ -1,0 +1,149 @@
+// An in-process SMTP server for tests: it keeps every message it accepts (parsed), and can be told to
+// reject recipients with a chosen reply code to exercise bounce and retry handling.
+import type { AddressInfo } from "node:net";
+import { type ParsedMail, simpleParser } from "mailparser";
+import { SMTPServer, type SMTPServerAddress } from "smtp-server";
+
+export interface SinkMessage extends ParsedMail {
+  /** The SMTP envelope, which a message's headers need not match (Bcc). */
+  envelope: { from: string | null; to: string[] };
+}
+
+export interface InjectedFailure {
+  /** An SMTP reply code: 4xx asks the client to retry later, 5xx rejects for good. */
+  responseCode: number;
+  message?: string;
+  /** Reject at RCPT TO (the default) or after the message was transmitted (DATA). */
+  at?: "rcpt" | "data";
+}
+
+/** Decides per recipient whether the sink rejects it; a bare number is a reply code at RCPT TO. */
+export type FailureInjector = (recipient: string) => InjectedFailure | number | undefined;
+
+export interface SmtpSinkOptions {
+  /** Require AUTH with these credentials; the sink's url then carries them. */
+  auth?: { user: string; pass: string };
+}
+
+export interface SmtpSink {
+  port: number;
+  /** smtp://[user:pass@]127.0.0.1:port, ready for createSmtpTransport or SMTP_URL. */
+  url: string;
+  messages(): SinkMessage[];
+  /** Resolves with the first message, already received or still to come, that matches. */
+  waitForMessage(predicate: (message: SinkMessage) => boolean, timeoutMs?: number): Promise<SinkMessage>;
+  setFailure(injector: FailureInjector | null): void;
+  /** Forgets the received messages, for a sink shared by several tests. */
+  clear(): void;
+  stop(): Promise<void>;
+}
+
+interface Waiter {
+  predicate: (message: SinkMessage) => boolean;
+  resolve: (message: SinkMessage) => void;
+}
+
+function smtpError(failure: InjectedFailure): Error {
+  const error = new Error(failure.message ?? `Rejected by the test sink (${failure.responseCode})`);
+  return Object.assign(error, { responseCode: failure.responseCode });
+}
+
+function addressOf(address: SMTPServerAddress | false): string | null {
+  return address ? address.address : null;
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const received: SinkMessage[] = [];
+  const waiters = new Set<Waiter>();
+  let injector: FailureInjector | null = null;
+
+  const failureFor = (recipient: string, stage: "rcpt" | "data"): InjectedFailure | undefined => {
+    const decided = injector?.(recipient);
+    const failure = typeof decided === "number" ? { responseCode: decided } : decided;
+    return failure && (failure.at ?? "rcpt") === stage ? failure : undefined;
+  };
+
+  const deliver = (message: SinkMessage) => {
+    received.push(message);
+    for (const waiter of waiters) {
+      if (waiter.predicate(message)) {
+        waiters.delete(waiter);
+        waiter.resolve(message);
+      }
+    }
+  };
+
+  const server = new SMTPServer({
+    logger: false,
+    // A pooled client may still hold a connection when a test stops the sink; do not wait long for it.
+    closeTimeout: 1_000,
+    disabledCommands: options.auth ? ["STARTTLS"] : ["STARTTLS", "AUTH"],
+    authOptional: !options.auth,
+    // Plain-text AUTH is fine on loopback; real servers would demand TLS first.
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      const valid = auth.username === options.auth?.user && auth.password === options.auth?.pass;
+      if (valid) callback(null, { user: auth.username });
+      else callback(Object.assign(new Error("Invalid username or password"), { responseCode: 535 }));
+    },
+    onRcptTo(address, _session, callback) {
+      const failure = failureFor(address.address, "rcpt");
+      callback(failure ? smtpError(failure) : null);
+    },
+    onData(stream, session, callback) {
+      const envelope = {
+        from: addressOf(session.envelope.mailFrom),
+        to: session.envelope.rcptTo.map((recipient) => recipient.address),
+      };
+      simpleParser(stream).then(
+        (parsed) => {
+          const failure = envelope.to.map((recipient) => failureFor(recipient, "data")).find(Boolean);
+          if (failure) return callback(smtpError(failure));
+          deliver(Object.assign(parsed, { envelope }));
+          callback(null);
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.server.address() as AddressInfo;
+  const credentials = options.auth
+    ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@`
+    : "";
+
+  return {
+    port,
+    url: `smtp://${credentials}127.0.0.1:${port}`,
+    messages: () => [...received],
+    waitForMessage(predicate, timeoutMs = 5_000) {
+      const seen = received.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter: Waiter = {
+          predicate,
+          resolve: (message) => {
+            clearTimeout(timer);
+            resolve(message);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no matching message within ${timeoutMs} ms (${received.length} received)`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    setFailure(next) {
+      injector = next;
+    },
+    clear() {
+      received.length = 0;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

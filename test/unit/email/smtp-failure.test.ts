@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { classifySmtpFailure, type SmtpFailure } from "../../../domain/email/smtp-failure.ts";
+
+describe("classifySmtpFailure", () => {
+  it.each<[string, SmtpFailure]>([
+    ["a 550 mailbox unavailable", { responseCode: 550, code: "EENVELOPE" }],
+    ["a 554 rejected message", { responseCode: 554, code: "EMESSAGE" }],
+    ["nodemailer's permanent flag", { permanent: true, code: "EENVELOPE" }],
+    [
+      "an envelope nodemailer rejected before sending",
+      { code: "EENVELOPE", message: "No recipients defined" },
+    ],
+    ["too many recipients", { code: "EMAXRECIPIENTS" }],
+  ])("%s is permanent", (_, failure) => {
+    expect(classifySmtpFailure(failure)).toBe("permanent");
+  });
+
+  it.each<[string, SmtpFailure]>([
+    ["a 421 service not available", { responseCode: 421, code: "EENVELOPE" }],
+    ["a 451 greylisting", { responseCode: 451, code: "EMESSAGE" }],
+    ["a 452 insufficient storage", { responseCode: 452 }],
+    ["a 503 bad sequence of commands", { responseCode: 503, code: "EPROTOCOL" }],
+    ["nodemailer saying not permanent", { responseCode: 550, permanent: false }],
+    ["a refused connection", { code: "ESOCKET", message: "connect ECONNREFUSED 127.0.0.1:2525" }],
+    ["a raw ECONNREFUSED", { code: "ECONNREFUSED" }],
+    ["a timeout", { code: "ETIMEDOUT" }],
+    ["a dropped connection", { code: "ECONNECTION" }],
+    ["a DNS failure", { code: "EDNS" }],
+    ["rejected credentials, even with a 535", { responseCode: 535, code: "EAUTH", permanent: true }],
+    ["a failed TLS handshake", { code: "ETLS" }],
+    ["an unknown error", { message: "something odd" }],
+  ])("%s is transient", (_, failure) => {
+    expect(classifySmtpFailure(failure)).toBe("transient");
+  });
+});

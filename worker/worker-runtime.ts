@@ -1,0 +1,99 @@
+// Everything one worker process runs: the sequence worker, the email worker on its own task queue
+// (so its rate can be bounded on its own) and the outbox dispatcher. Tests start it in-process.
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
+import type { Transporter } from "nodemailer";
+import type { Logger } from "pino";
+import { createSequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
+import { createSmtpTransport } from "../activities/email/smtp-transport.ts";
+import { createTemplateCatalog } from "../activities/email/template-catalog.ts";
+import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
+import { createEnrollmentActivities } from "../activities/enrollment-activities.ts";
+import type { NurtureflowConfig } from "../domain/config.ts";
+import type { ContactStore } from "../prisma/client.ts";
+import { OutboxDispatcher } from "./outbox-dispatcher.ts";
+import { lazyTemporalClient } from "./temporal-client.ts";
+import { bundleWorkflows } from "./workflow-bundle.ts";
+
+export interface WorkerRuntimeOptions {
+  config: NurtureflowConfig;
+  store: ContactStore;
+  logger: Logger;
+  /** A bundle built earlier (tests share one); bundled here when absent. */
+  workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
+  /** Run the outbox dispatcher in this process (default true). */
+  dispatchOutbox?: boolean;
+}
+
+export interface WorkerRuntime {
+  dispatcher: OutboxDispatcher;
+  transport: Transporter;
+  /** Settles when both workers have stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const { config, store, logger } = options;
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const transport = createSmtpTransport({
+    smtpUrl: config.smtpUrl,
+    pool: true,
+    maxConnections: config.smtpMaxConnections,
+    rateLimitPerSecond: config.emailRateLimitPerSecond ?? undefined,
+  });
+
+  const sequenceWorker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    workflowBundle,
+    activities: createEnrollmentActivities(store),
+  });
+  const emailWorker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.emailTaskQueue,
+    activities: createSequenceEmailActivities({
+      store,
+      transport,
+      templates: createTemplateCatalog(store),
+      unsubscribeLinks: createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret),
+      mailFrom: config.mailFrom,
+      senderPostalAddress: config.senderPostalAddress,
+      logger,
+    }),
+    ...(config.emailRateLimitPerSecond
+      ? { maxTaskQueueActivitiesPerSecond: config.emailRateLimitPerSecond }
+      : {}),
+  });
+
+  const temporalClient = lazyTemporalClient(config);
+  const dispatcher = new OutboxDispatcher({
+    store,
+    client: temporalClient.get,
+    taskQueue: config.taskQueue,
+    emailTaskQueue: config.emailTaskQueue,
+    pollMs: config.outboxPollMs,
+    logger,
+  });
+  const done = Promise.all([sequenceWorker.run(), emailWorker.run()]).then(() => undefined);
+  if (options.dispatchOutbox !== false) dispatcher.start();
+  logger.info({ taskQueue: config.taskQueue, emailTaskQueue: config.emailTaskQueue }, "workers running");
+
+  return {
+    dispatcher,
+    transport,
+    done,
+    async shutdown() {
+      await dispatcher.stop();
+      for (const worker of [sequenceWorker, emailWorker]) {
+        if (worker.getState() === "RUNNING") worker.shutdown();
+      }
+      await done;
+      await temporalClient.close();
+      await connection.close();
+      transport.close();
+    },
+  };
+}

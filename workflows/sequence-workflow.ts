@@ -1,0 +1,128 @@
+// The one generic sequence engine: interprets a published sequence version for one contact and entry.
+// Deterministic: all effects go through activities; timers and signals only.
+import {
+  ActivityFailure,
+  condition,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from "@temporalio/workflow";
+import type { SequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
+import type { EnrollmentActivities } from "../activities/enrollment-activities.ts";
+import type { ContactChange } from "../domain/sequences/contact-change.ts";
+import type { SequenceVersionRef } from "../domain/sequences/definition.ts";
+import { durationMs } from "../domain/sequences/duration.ts";
+import { goalReached } from "../domain/sequences/triggers.ts";
+import { sendLedgerKey } from "../domain/sequences/workflow-ids.ts";
+import { NfNextActionAt, NfStatus } from "./search-attributes.ts";
+import {
+  cancelEnrollmentSignal,
+  contactChangedSignal,
+  type SequenceRunStatus,
+  sequenceRunStatusQuery,
+} from "./sequence-signals.ts";
+
+export interface SequenceRunInput {
+  enrollmentId: string;
+  contactId: string;
+  entryKey: string;
+  sequence: SequenceVersionRef;
+  emailTaskQueue: string;
+  trigger: ContactChange;
+}
+
+const enrollments = proxyActivities<EnrollmentActivities>({
+  startToCloseTimeout: "30 seconds",
+  retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
+});
+
+export async function sequenceWorkflow(input: SequenceRunInput): Promise<SequenceRunStatus> {
+  const { definition } = input.sequence;
+  const email = proxyActivities<SequenceEmailActivities>({
+    taskQueue: input.emailTaskQueue,
+    startToCloseTimeout: "1 minute",
+    // SMTP 4xx and connection failures are retried with backoff; 5xx are handled inside the activity.
+    retry: { initialInterval: "2 seconds", backoffCoefficient: 2, maximumInterval: "5 minutes" },
+  });
+
+  const status: SequenceRunStatus = {
+    enrollmentId: input.enrollmentId,
+    stepIndex: 0,
+    stepId: null,
+    state: "running",
+    exitReason: null,
+    emailsSent: 0,
+  };
+  const exit = (reason: string) => {
+    status.exitReason ??= reason;
+  };
+
+  setHandler(contactChangedSignal, (change) => {
+    if (change.kind === "unsubscribed" && definition.category === "marketing") exit("unsubscribed");
+    const goal = goalReached(definition.goals, change, input.entryKey);
+    if (goal) exit(goal);
+  });
+  setHandler(cancelEnrollmentSignal, (reason) => exit(`cancelled: ${reason}`));
+  setHandler(sequenceRunStatusQuery, () => status);
+
+  for (const [index, step] of definition.steps.entries()) {
+    if (status.exitReason) break;
+    status.stepIndex = index;
+    status.stepId = step.id;
+    if (step.type === "wait") {
+      const ms = durationMs(step.duration);
+      status.state = "waiting";
+      upsertSearchAttributes([
+        { key: NfStatus, value: "waiting" },
+        { key: NfNextActionAt, value: new Date(Date.now() + ms) },
+      ]);
+      setCurrentDetails(
+        `step ${index + 1}/${definition.steps.length} "${step.id}": waiting ${step.duration}`,
+      );
+      // Wakes early when a goal, an unsubscribe or a cancellation ends the run.
+      await condition(() => status.exitReason !== null, ms);
+    } else if (step.type === "send_email") {
+      status.state = "sending";
+      upsertSearchAttributes([
+        { key: NfStatus, value: "sending" },
+        { key: NfNextActionAt, value: null },
+      ]);
+      setCurrentDetails(
+        `step ${index + 1}/${definition.steps.length} "${step.id}": sending ${step.template}`,
+      );
+      try {
+        const outcome = await email.sendSequenceEmail({
+          ledgerKey: sendLedgerKey(input.enrollmentId, step.id),
+          enrollmentId: input.enrollmentId,
+          stepId: step.id,
+          contactId: input.contactId,
+          templateKey: step.template,
+        });
+        if (outcome.status === "sent" || outcome.status === "already_sent") status.emailsSent += 1;
+        else if (outcome.status === "bounced") exit("hard bounce");
+        log.info("sequence email step finished", { step: step.id, outcome: outcome.status });
+      } catch (error) {
+        // Only non-retryable failures (an unknown template) reach here: end the run, recorded, not failed.
+        if (!(error instanceof ActivityFailure)) throw error;
+        exit(`step ${step.id} failed: ${error.cause?.message ?? error.message}`);
+      }
+    } else {
+      exit(step.reason ?? `exit step ${step.id}`);
+    }
+  }
+
+  status.state = status.exitReason ? "exited" : "completed";
+  upsertSearchAttributes([
+    { key: NfStatus, value: status.state },
+    { key: NfNextActionAt, value: null },
+  ]);
+  setCurrentDetails(status.exitReason ? `exited: ${status.exitReason}` : "completed");
+  await enrollments.finishEnrollment({
+    enrollmentId: input.enrollmentId,
+    status: status.state,
+    exitReason: status.exitReason,
+  });
+  return status;
+}
