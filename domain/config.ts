@@ -1,5 +1,6 @@
 // Runtime configuration from the environment (DESIGN.md §4), with defaults that serve local use.
 // Pure: callers pass process.env, tests pass a literal.
+import { parseDuration } from "./sequences/duration.ts";
 
 export interface NurtureflowConfig {
   databaseUrl: string;
@@ -19,6 +20,8 @@ export interface NurtureflowConfig {
   emailRateLimitPerSecond: number | null;
   smtpMaxConnections: number;
   outboxPollMs: number;
+  /** How often the segment sweep runs (a duration such as "15m"); null turns the schedule off. */
+  segmentSweepInterval: string | null;
   logLevel: string;
 }
 
@@ -30,6 +33,13 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
   return value;
+}
+
+function optionalDuration(env: Record<string, string | undefined>, name: string, fallback: string): string | null {
+  const raw = env[name]?.trim() || fallback;
+  if (raw === "off") return null;
+  if (parseDuration(raw) === null) throw new ConfigError(`${name} must be a duration such as 15m, or off`);
+  return raw;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): NurtureflowConfig {
@@ -54,6 +64,7 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     emailRateLimitPerSecond: rate > 0 ? rate : null,
     smtpMaxConnections: integer(env, "SMTP_MAX_CONNECTIONS", 5),
     outboxPollMs: integer(env, "OUTBOX_POLL_MS", 500),
+    segmentSweepInterval: optionalDuration(env, "SEGMENT_SWEEP_INTERVAL", "15m"),
     logLevel: env.LOG_LEVEL || "info",
   };
 }

@@ -14,6 +14,7 @@ import type { EnrollmentActivities } from "../activities/enrollment-activities.t
 import type { ContactChange } from "../domain/sequences/contact-change.ts";
 import type { SequenceVersionRef } from "../domain/sequences/definition.ts";
 import { durationMs } from "../domain/sequences/duration.ts";
+import { entryTemplateData } from "../domain/sequences/entry-data.ts";
 import { goalReached } from "../domain/sequences/triggers.ts";
 import { sendLedgerKey } from "../domain/sequences/workflow-ids.ts";
 import { NfNextActionAt, NfStatus } from "./search-attributes.ts";
@@ -99,6 +100,7 @@ export async function sequenceWorkflow(input: SequenceRunInput): Promise<Sequenc
           stepId: step.id,
           contactId: input.contactId,
           templateKey: step.template,
+          templateData: { ...step.data, ...entryTemplateData(input.trigger) },
         });
         if (outcome.status === "sent" || outcome.status === "already_sent") status.emailsSent += 1;
         else if (outcome.status === "bounced") exit("hard bounce");

@@ -16,6 +16,8 @@ export interface SendSequenceEmailInput {
   stepId: string;
   contactId: string;
   templateKey: string;
+  /** Step content and entry data (cart, order); the contact, sender and links are filled in here. */
+  templateData: Record<string, unknown>;
 }
 
 export type SendOutcome =
@@ -93,6 +95,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
 
       const unsubscribeUrl = deps.unsubscribeLinks.pageUrl(contact.id);
       const rendered = template.compiled.render({
+        ...input.templateData,
         contact: {
           email: contact.email,
           name: contact.name ?? "",

@@ -13,3 +13,23 @@ export async function enqueueContactChange(
     data: { kind: change.kind, contactId, payload: change as Prisma.InputJsonValue },
   });
 }
+
+export interface ContactChangeRow {
+  contactId: string;
+  change: ContactChange;
+}
+
+/** Many announcements in one statement, for batch ingestion and the segment sweep. */
+export async function enqueueContactChanges(
+  tx: Prisma.TransactionClient,
+  rows: readonly ContactChangeRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.outbox.createMany({
+    data: rows.map(({ contactId, change }) => ({
+      kind: change.kind,
+      contactId,
+      payload: change as Prisma.InputJsonValue,
+    })),
+  });
+}

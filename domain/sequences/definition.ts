@@ -16,7 +16,8 @@ export type ReEntryPolicy =
   | { mode: "cooldown"; cooldown: string };
 
 export type SequenceStep =
-  | { id: string; type: "send_email"; template: string }
+  /** data: content the template shows (e-book link, webinar, incentive), fixed per sequence version. */
+  | { id: string; type: "send_email"; template: string; data?: Record<string, unknown> }
   | { id: string; type: "wait"; duration: string }
   | { id: string; type: "exit"; reason?: string };
 

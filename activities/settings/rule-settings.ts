@@ -1,0 +1,52 @@
+// The marketer's rules (scoring, segment thresholds, stage rules), kept as Setting rows. A missing row
+// means the built-in defaults; values are validated by the API before they are saved.
+
+import { DEFAULT_STAGE_RULES, type StageRule } from "../../domain/lifecycle/stage-rules.ts";
+import { DEFAULT_SCORING_RULES, type ScoringRules } from "../../domain/scoring/scoring-rules.ts";
+import {
+  DEFAULT_SEGMENT_THRESHOLDS,
+  type SegmentThresholds,
+} from "../../domain/segments/segment-thresholds.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import type { ContactStore } from "../../prisma/client.ts";
+
+export interface RuleSettings {
+  scoring: ScoringRules;
+  segments: SegmentThresholds;
+  stages: { rules: readonly StageRule[] };
+}
+
+export type RuleSettingKey = keyof RuleSettings;
+
+const DEFAULTS: RuleSettings = {
+  scoring: DEFAULT_SCORING_RULES,
+  segments: DEFAULT_SEGMENT_THRESHOLDS,
+  stages: { rules: DEFAULT_STAGE_RULES },
+};
+
+const settingKey = (key: RuleSettingKey) => `rules.${key}`;
+
+type SettingReader = Pick<ContactStore, "setting"> | Pick<Prisma.TransactionClient, "setting">;
+
+export async function loadRuleSettings(store: SettingReader): Promise<RuleSettings> {
+  const rows = await store.setting.findMany({
+    where: { key: { in: Object.keys(DEFAULTS).map((key) => settingKey(key as RuleSettingKey)) } },
+  });
+  const stored = new Map(rows.map((row) => [row.key, row.value]));
+  const pick = <K extends RuleSettingKey>(key: K) =>
+    (stored.get(settingKey(key)) as RuleSettings[K] | undefined) ?? DEFAULTS[key];
+  return { scoring: pick("scoring"), segments: pick("segments"), stages: pick("stages") };
+}
+
+export async function saveRuleSetting<K extends RuleSettingKey>(
+  store: ContactStore,
+  key: K,
+  value: RuleSettings[K],
+): Promise<void> {
+  const json = value as unknown as Prisma.InputJsonValue;
+  await store.setting.upsert({
+    where: { key: settingKey(key) },
+    create: { key: settingKey(key), value: json },
+    update: { value: json },
+  });
+}
