@@ -7,6 +7,8 @@ import { docsPage } from "./docs-page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
+import { eventRoutes } from "./routes/event-routes.ts";
+import { scoringRoutes } from "./routes/scoring-routes.ts";
 
 export interface ApiDependencies {
   config: NurtureflowConfig;
@@ -43,7 +45,14 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     res.type("html").send(docsPage(document));
   });
 
-  app.use("/v1", requireApiKey(config.apiKeys), express.json({ limit: "5mb" }), contactRoutes(store));
+  app.use(
+    "/v1",
+    requireApiKey(config.apiKeys),
+    express.json({ limit: "5mb" }),
+    contactRoutes(store),
+    eventRoutes(store),
+    scoringRoutes(store),
+  );
 
   app.use((_req, _res, next) => next(new ProblemError(404, "Not Found", "no such route")));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {

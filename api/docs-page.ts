@@ -1,7 +1,7 @@
 // A small, dependency-free docs page rendered from the OpenAPI document.
-type OpenApi = ReturnType<typeof import("./openapi.ts").openApiDocument>;
+import { escapeHtml } from "./html-page.ts";
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+type OpenApi = ReturnType<typeof import("./openapi.ts").openApiDocument>;
 
 export function docsPage(document: OpenApi): string {
   const rows = Object.entries(document.paths).flatMap(([path, operations]) =>

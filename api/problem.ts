@@ -5,6 +5,8 @@ import type { z } from "zod";
 export interface FieldProblem {
   field: string;
   message: string;
+  /** For a problem inside a document field (a template's MJML): its 1-based line. */
+  line?: number;
 }
 
 export class ProblemError extends Error {

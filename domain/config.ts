@@ -2,6 +2,13 @@
 // Pure: callers pass process.env, tests pass a literal.
 import { parseDuration } from "./sequences/duration.ts";
 
+/** Where the DKIM private key comes from: the PEM itself, or a file the worker reads at start. */
+export interface DkimSettings {
+  domainName: string;
+  keySelector: string;
+  privateKey: { pem: string } | { file: string };
+}
+
 export interface NurtureflowConfig {
   databaseUrl: string;
   temporalAddress: string;
@@ -19,6 +26,10 @@ export interface NurtureflowConfig {
   linkSigningSecret: string;
   emailRateLimitPerSecond: number | null;
   smtpMaxConnections: number;
+  /** Sign outgoing mail with DKIM (List-Unsubscribe and List-Unsubscribe-Post included); null: unsigned. */
+  dkim: DkimSettings | null;
+  /** Open pixel and click redirects in marketing email; off unless EMAIL_TRACKING=on. */
+  emailTracking: boolean;
   outboxPollMs: number;
   /** How often the segment sweep runs (a duration such as "15m"); null turns the schedule off. */
   segmentSweepInterval: string | null;
@@ -35,11 +46,43 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
   return value;
 }
 
-function optionalDuration(env: Record<string, string | undefined>, name: string, fallback: string): string | null {
+function optionalDuration(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: string,
+): string | null {
   const raw = env[name]?.trim() || fallback;
   if (raw === "off") return null;
   if (parseDuration(raw) === null) throw new ConfigError(`${name} must be a duration such as 15m, or off`);
   return raw;
+}
+
+function dkimSettings(env: Record<string, string | undefined>): DkimSettings | null {
+  const domainName = env.DKIM_DOMAIN?.trim();
+  const keySelector = env.DKIM_SELECTOR?.trim();
+  const pem = env.DKIM_PRIVATE_KEY?.trim();
+  const file = env.DKIM_PRIVATE_KEY_FILE?.trim();
+  if (!domainName && !keySelector && !pem && !file) return null;
+  if (!domainName || !keySelector || (!pem && !file)) {
+    throw new ConfigError(
+      "DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE together",
+    );
+  }
+  if (pem && file) throw new ConfigError("set DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE, not both");
+  // Environments often hold a PEM on one line with literal "\n" separators.
+  return {
+    domainName,
+    keySelector,
+    privateKey: pem ? { pem: pem.replace(/\\n/g, "\n") } : { file: file as string },
+  };
+}
+
+function onOff(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === "on") return true;
+  if (raw === "off") return false;
+  throw new ConfigError(`${name} must be on or off`);
 }
 
 export function parseConfig(env: Record<string, string | undefined>): NurtureflowConfig {
@@ -63,6 +106,8 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     linkSigningSecret: env.LINK_SIGNING_SECRET || "nurtureflow-local-development-secret",
     emailRateLimitPerSecond: rate > 0 ? rate : null,
     smtpMaxConnections: integer(env, "SMTP_MAX_CONNECTIONS", 5),
+    dkim: dkimSettings(env),
+    emailTracking: onOff(env, "EMAIL_TRACKING", false),
     outboxPollMs: integer(env, "OUTBOX_POLL_MS", 500),
     segmentSweepInterval: optionalDuration(env, "SEGMENT_SWEEP_INTERVAL", "15m"),
     logLevel: env.LOG_LEVEL || "info",

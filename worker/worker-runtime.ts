@@ -1,16 +1,21 @@
 // Everything one worker process runs: the sequence worker, the email worker on its own task queue
 // (so its rate can be bounded on its own) and the outbox dispatcher. Tests start it in-process.
+import { heartbeat } from "@temporalio/activity";
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
 import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
+import { loadDkimKey } from "../activities/email/dkim-key.ts";
 import { createSequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
 import { createSmtpTransport } from "../activities/email/smtp-transport.ts";
 import { createTemplateCatalog } from "../activities/email/template-catalog.ts";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createEnrollmentActivities } from "../activities/enrollment-activities.ts";
+import { createSegmentSweepActivities } from "../activities/segments/segment-sweep-activities.ts";
+import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { OutboxDispatcher } from "./outbox-dispatcher.ts";
+import { ensureSegmentSweepSchedule } from "./segment-sweep-schedule.ts";
 import { lazyTemporalClient } from "./temporal-client.ts";
 import { bundleWorkflows } from "./workflow-bundle.ts";
 
@@ -41,6 +46,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     pool: true,
     maxConnections: config.smtpMaxConnections,
     rateLimitPerSecond: config.emailRateLimitPerSecond ?? undefined,
+    dkim: config.dkim ? await loadDkimKey(config.dkim) : undefined,
   });
 
   const sequenceWorker = await Worker.create({
@@ -48,7 +54,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowBundle,
-    activities: createEnrollmentActivities(store),
+    activities: { ...createEnrollmentActivities(store), ...createSegmentSweepActivities(store) },
   });
   const emailWorker = await Worker.create({
     connection,
@@ -59,6 +65,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       transport,
       templates: createTemplateCatalog(store),
       unsubscribeLinks: createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret),
+      tracking: config.emailTracking ? createTrackingLinks(config.publicUrl, config.linkSigningSecret) : null,
+      heartbeat: () => heartbeat(),
       mailFrom: config.mailFrom,
       senderPostalAddress: config.senderPostalAddress,
       logger,
@@ -79,6 +87,11 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   });
   const done = Promise.all([sequenceWorker.run(), emailWorker.run()]).then(() => undefined);
   if (options.dispatchOutbox !== false) dispatcher.start();
+  // The worker is connected, so Temporal is reachable; a failure here must not stop the worker.
+  await temporalClient
+    .get()
+    .then((client) => ensureSegmentSweepSchedule(client, config.taskQueue, config.segmentSweepInterval))
+    .catch((error) => logger.warn({ err: String(error) }, "segment sweep schedule not set up"));
   logger.info({ taskQueue: config.taskQueue, emailTaskQueue: config.emailTaskQueue }, "workers running");
 
   return {

@@ -44,6 +44,9 @@ export async function sequenceWorkflow(input: SequenceRunInput): Promise<Sequenc
   const email = proxyActivities<SequenceEmailActivities>({
     taskQueue: input.emailTaskQueue,
     startToCloseTimeout: "1 minute",
+    // The send heartbeats while it talks to SMTP: an attempt on a worker that died is retried after
+    // seconds, not after the full minute.
+    heartbeatTimeout: "10 seconds",
     // SMTP 4xx and connection failures are retried with backoff; 5xx are handled inside the activity.
     retry: { initialInterval: "2 seconds", backoffCoefficient: 2, maximumInterval: "5 minutes" },
   });

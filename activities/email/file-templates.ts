@@ -4,7 +4,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { TemplateCategory, TemplateData } from "../../domain/email/template-data.ts";
-import { TEMPLATE_CATEGORIES } from "../../domain/email/template-data.ts";
+import { TEMPLATE_CATEGORIES, TEMPLATE_KEY_PATTERN } from "../../domain/email/template-data.ts";
 import type { TemplateSource } from "./template-compiler.ts";
 import { TEMPLATES_DIR } from "./templates-dir.ts";
 
@@ -32,10 +32,6 @@ const metaSchema = z.object({
   category: z.enum(TEMPLATE_CATEGORIES),
   sampleData: sampleDataSchema,
 });
-
-// Folder names double as template keys; anything else (a "../" in a requested key, the _layouts and
-// _partials folders) is not a template.
-const TEMPLATE_KEY = /^[a-z0-9][a-z0-9-]*$/;
 
 async function readFileTemplate(key: string): Promise<FileTemplate | undefined> {
   const folder = path.join(TEMPLATES_DIR, key);
@@ -69,7 +65,7 @@ async function readFileTemplate(key: string): Promise<FileTemplate | undefined> 
 const loaded = new Map<string, Promise<FileTemplate | undefined>>();
 
 export function loadFileTemplate(key: string): Promise<FileTemplate | undefined> {
-  if (!TEMPLATE_KEY.test(key)) return Promise.resolve(undefined);
+  if (!TEMPLATE_KEY_PATTERN.test(key)) return Promise.resolve(undefined);
   let template = loaded.get(key);
   if (!template) {
     template = readFileTemplate(key);
@@ -83,7 +79,7 @@ export function loadFileTemplate(key: string): Promise<FileTemplate | undefined>
 export async function listFileTemplates(): Promise<FileTemplate[]> {
   const entries = await readdir(TEMPLATES_DIR, { withFileTypes: true });
   const keys = entries
-    .filter((entry) => entry.isDirectory() && TEMPLATE_KEY.test(entry.name))
+    .filter((entry) => entry.isDirectory() && TEMPLATE_KEY_PATTERN.test(entry.name))
     .map((entry) => entry.name)
     .sort();
   const templates = await Promise.all(keys.map(loadFileTemplate));

@@ -3,9 +3,13 @@
 // sent does not send again.
 import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
+import { rewriteLinks } from "../../domain/email/link-rewriting.ts";
 import { deriveMessageId } from "../../domain/email/message-id.ts";
 import { classifySmtpFailure } from "../../domain/email/smtp-failure.ts";
+import { type TemplateTrackers, templateSender } from "../../domain/email/template-data.ts";
 import type { ContactStore } from "../../prisma/client.ts";
+import { suppressAddress, suppressionKey } from "../consent/suppression.ts";
+import type { TrackingLinks } from "../tracking/tracking-links.ts";
 import { buildMarketingHeaders } from "./smtp-transport.ts";
 import type { TemplateCatalog } from "./template-catalog.ts";
 import type { UnsubscribeLinks } from "./unsubscribe-links.ts";
@@ -32,20 +36,38 @@ export interface SequenceEmailDependencies {
   transport: Transporter;
   templates: TemplateCatalog;
   unsubscribeLinks: UnsubscribeLinks;
+  /** Open pixel and click redirects; null when tracking is off. */
+  tracking: TrackingLinks | null;
   mailFrom: string;
   senderPostalAddress: string;
   logger: Logger;
+  /**
+   * Tells Temporal the attempt is alive (the activity's heartbeat). A worker that dies mid-send stops
+   * heartbeating, so the attempt times out and is retried within seconds, not after startToCloseTimeout.
+   */
+  heartbeat?: () => void;
+}
+
+const HEARTBEAT_EVERY_MS = 2_000;
+
+// Heartbeats for as long as the SMTP exchange lasts: a slow but live send must not look like a dead
+// worker, or a second attempt would send while the first is still talking to the server.
+async function whileHeartbeating<T>(heartbeat: (() => void) | undefined, work: () => Promise<T>): Promise<T> {
+  if (!heartbeat) return work();
+  heartbeat();
+  const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 const FINAL_LEDGER_STATES = new Set(["sent", "bounced", "suppressed"]);
 
 export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
   const { store, transport, templates, logger } = deps;
-  const senderDomain = deps.mailFrom.match(/@([^>\s]+)/)?.[1] ?? "nurtureflow.localhost";
-  const sender = {
-    name: deps.mailFrom.replace(/<[^>]*>/, "").trim() || senderDomain,
-    postalAddress: deps.senderPostalAddress,
-  };
+  const { domain: senderDomain, ...sender } = templateSender(deps.mailFrom, deps.senderPostalAddress);
 
   return {
     async sendSequenceEmail(input: SendSequenceEmailInput): Promise<SendOutcome> {
@@ -77,7 +99,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
       const marketing = template.category === "marketing";
       if (marketing) {
         const suppressed = await store.suppression.findUnique({
-          where: { email: contact.email.toLowerCase() },
+          where: { email: suppressionKey(contact.email) },
         });
         const reason = suppressed
           ? `suppressed: ${suppressed.reason}`
@@ -94,6 +116,10 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
       }
 
       const unsubscribeUrl = deps.unsubscribeLinks.pageUrl(contact.id);
+      const ledgerId = String(ledger.id);
+      const trackers: TemplateTrackers = deps.tracking
+        ? { openPixelUrl: deps.tracking.openPixelUrl(ledgerId) }
+        : {};
       const rendered = template.compiled.render({
         ...input.templateData,
         contact: {
@@ -104,42 +130,42 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         },
         sender,
         unsubscribeUrl,
+        trackers,
       });
+      const { tracking } = deps;
+      const html = tracking
+        ? rewriteLinks(rendered.html, (url) => (url === unsubscribeUrl ? null : tracking.clickUrl(ledgerId, url)))
+        : rendered.html;
       await store.sendLedger.update({
         where: { id: ledger.id },
         data: { attempts: { increment: 1 }, subject: rendered.subject },
       });
+      const to = contact.email;
       try {
         const marketingHeaders = marketing
           ? buildMarketingHeaders(deps.unsubscribeLinks.oneClickUrl(contact.id))
           : {};
-        await transport.sendMail({
-          from: deps.mailFrom,
-          to: contact.email,
-          subject: rendered.subject,
-          html: rendered.html,
-          text: rendered.text,
-          messageId: ledger.messageId,
-          ...marketingHeaders,
-        });
+        await whileHeartbeating(deps.heartbeat, () =>
+          transport.sendMail({
+            from: deps.mailFrom,
+            to,
+            subject: rendered.subject,
+            html,
+            text: rendered.text,
+            messageId: ledger.messageId,
+            ...marketingHeaders,
+          }),
+        );
       } catch (error) {
         const failure = classifySmtpFailure(error as Parameters<typeof classifySmtpFailure>[0]);
         if (failure === "permanent") {
-          await store.$transaction([
-            store.sendLedger.update({
+          await store.$transaction(async (tx) => {
+            await tx.sendLedger.update({
               where: { id: ledger.id },
               data: { status: "bounced", error: String(error).slice(0, 500) },
-            }),
-            store.suppression.upsert({
-              where: { email: contact.email.toLowerCase() },
-              create: {
-                email: contact.email.toLowerCase(),
-                reason: "hard_bounce",
-                detail: String(error).slice(0, 200),
-              },
-              update: {},
-            }),
-          ]);
+            });
+            await suppressAddress(tx, to, "hard_bounce", String(error));
+          });
           logger.warn({ ledgerKey: input.ledgerKey }, "permanent SMTP failure: address suppressed");
           return { status: "bounced", messageId: ledger.messageId };
         }

@@ -53,6 +53,12 @@ export function createSmtpTransport(options: SmtpTransportOptions): Transporter 
     // file or fetch a URL.
     disableFileAccess: true,
     disableUrlAccess: true,
+    // Well inside the send activity's one-minute startToCloseTimeout (nodemailer waits up to 10 minutes
+    // by default): a hung server fails the attempt here, before Temporal starts another attempt that
+    // could send the same message while this one is still open.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
   });
 }
 

@@ -34,7 +34,7 @@ export function toContactView(contact: ContactRow): ContactView {
 }
 
 /** Ids that are not even UUIDs name no contact: 404, like any other unknown id. */
-function contactIdOf(params: unknown): string {
+export function contactIdOf(params: unknown): string {
   const parsed = ContactIdParams.safeParse(params);
   if (!parsed.success) throw notFound("contact");
   return parsed.data.id;

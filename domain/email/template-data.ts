@@ -1,6 +1,12 @@
 // What a template can refer to. Every send and every preview supplies the common part; each template
 // adds its own fields (cart items, order id, ...) next to it, documented by its sampleData.
 
+/**
+ * Template keys name folders of built-in templates and appear in URLs: lower-case words and dashes, so a
+ * key can never be a path such as "../x", nor collide with the _layouts and _partials folders.
+ */
+export const TEMPLATE_KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 export const TEMPLATE_CATEGORIES = ["marketing", "transactional"] as const;
 /**
  * Marketing email needs consent and carries List-Unsubscribe; transactional email (an order
@@ -33,4 +39,10 @@ export interface TemplateData {
   unsubscribeUrl: string;
   trackers?: TemplateTrackers;
   [field: string]: unknown;
+}
+
+/** Who the email is from, as templates show it, derived from MAIL_FROM ("Name <address@domain>"). */
+export function templateSender(mailFrom: string, postalAddress: string): TemplateSender & { domain: string } {
+  const domain = mailFrom.match(/@([^>\s]+)/)?.[1] ?? "nurtureflow.localhost";
+  return { name: mailFrom.replace(/<[^>]*>/, "").trim() || domain, postalAddress, domain };
 }

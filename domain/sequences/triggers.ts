@@ -1,6 +1,6 @@
 // Which sequences a contact change starts, and with which entry key.
 import type { ContactChange } from "./contact-change.ts";
-import type { SequenceGoal, SequenceTrigger } from "./definition.ts";
+import type { SequenceDefinition, SequenceGoal, SequenceTrigger } from "./definition.ts";
 
 /** The entry key of the run a change starts, or null when the trigger does not fire. */
 export function entryKeyFor(trigger: SequenceTrigger, change: ContactChange): string | null {
@@ -56,4 +56,14 @@ function eventMatchesEntry(properties: Record<string, unknown>, entryKey: string
   return (
     (typeof value === "string" || typeof value === "number") && String(value) === entryKey.slice(slash + 1)
   );
+}
+
+/** Event types some sequence starts on or stops at: only their events need to reach Temporal. */
+export function eventTypesSequencesUse(definitions: readonly SequenceDefinition[]): Set<string> {
+  const types = new Set<string>();
+  for (const definition of definitions) {
+    if (definition.trigger.type === "event") types.add(definition.trigger.eventType);
+    for (const goal of definition.goals) if (goal.type === "event") types.add(goal.eventType);
+  }
+  return types;
 }

@@ -6,6 +6,7 @@ import { publishSequenceVersion } from "../../activities/sequences/sequence-cata
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import { sequenceRunStatusQuery } from "../../workflows/sequence-signals.ts";
 import { builtIn } from "../support/built-in.ts";
+import { recordHistory } from "../support/history-recorder.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
 import { settle, waitUntil } from "../support/wait.ts";
@@ -82,6 +83,7 @@ describe("welcome email for a new lead", () => {
     ]);
     const contact = await api(stack, "GET", `/v1/contacts/${contactId}`);
     expect(contact.body).toMatchObject({ lifecycleStage: "lead", highestStage: "lead" });
+    recordHistory(sequenceWorkflowId("welcome", contactId, "stage/lead"), "welcome-sent");
   });
 
   test("the same stage change sent twice, a redelivered outbox row and a re-entry yield one email", async () => {
@@ -143,5 +145,6 @@ describe("welcome email for a new lead", () => {
     expect(result).toMatchObject({ state: "completed", emailsSent: 1 });
     await settle(1_000);
     expect(sentTo("katherine@example.com")).toHaveLength(1);
+    recordHistory(handle.workflowId, "wait-then-send-across-worker-restart");
   });
 });

@@ -47,6 +47,8 @@ export async function startTestStack(options: {
     SMTP_URL: options.smtpUrl,
     PUBLIC_URL: baseUrl,
     OUTBOX_POLL_MS: "100",
+    // Tests run the segment sweep themselves; a schedule firing mid-test would race their assertions.
+    SEGMENT_SWEEP_INTERVAL: "off",
     ...options.env,
   });
 

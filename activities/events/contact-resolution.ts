@@ -1,0 +1,180 @@
+// Finds (or creates) the contact each event belongs to, a few statements per batch:
+// by id, by email (created when new), or by anonymous id (a ghost contact when never identified).
+// An event naming an anonymous id together with an email or id identifies the visitor: a ghost
+// seen in earlier batches is merged into that contact, and an anonymous id first seen in this batch
+// is simply linked to it.
+
+import { randomUUID } from "node:crypto";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { mergeGhostInto } from "../contacts/contact-merge.ts";
+
+export interface ContactRef {
+  id?: string;
+  email?: string;
+  anonymousId?: string;
+}
+
+export interface EventProblem {
+  index: number;
+  field: string;
+  message: string;
+}
+
+/** Problems only the store can reveal (an unknown contact id); raised before anything is written. */
+export class EventRejectedError extends Error {
+  constructor(readonly problems: EventProblem[]) {
+    super(`${problems.length} event(s) rejected`);
+  }
+}
+
+export interface ContactResolution {
+  /** The contact of each ref, by position. */
+  contactIds: string[];
+  /** Contacts created by this batch: their first segment is an entry. */
+  created: Set<string>;
+  /** Contacts that received a ghost's history: their score and segment must be recomputed. */
+  mergeTargets: Set<string>;
+}
+
+const unique = <T>(values: Array<T | undefined>): T[] => [
+  ...new Set(values.filter((v): v is T => v !== undefined)),
+];
+
+async function contactsByEmail(
+  tx: Prisma.TransactionClient,
+  emails: string[],
+  created: Set<string>,
+): Promise<Map<string, string>> {
+  const byEmail = new Map<string, string>();
+  const found = await tx.contact.findMany({
+    where: { email: { in: emails } },
+    select: { id: true, email: true },
+  });
+  for (const contact of found) byEmail.set(contact.email as string, contact.id);
+  const missing = emails.filter((email) => !byEmail.has(email));
+  if (missing.length === 0) return byEmail;
+  // skipDuplicates: a concurrent request may create the same email; the read below then finds its row.
+  const inserted = await tx.contact.createManyAndReturn({
+    data: missing.map((email) => ({ email })),
+    skipDuplicates: true,
+    select: { id: true, email: true },
+  });
+  for (const contact of inserted) {
+    byEmail.set(contact.email as string, contact.id);
+    created.add(contact.id);
+  }
+  const raced = missing.filter((email) => !byEmail.has(email));
+  if (raced.length > 0) {
+    const rows = await tx.contact.findMany({
+      where: { email: { in: raced } },
+      select: { id: true, email: true },
+    });
+    for (const contact of rows) byEmail.set(contact.email as string, contact.id);
+  }
+  return byEmail;
+}
+
+async function createGhosts(
+  tx: Prisma.TransactionClient,
+  anonymousIds: string[],
+  byAnonymousId: Map<string, string>,
+  created: Set<string>,
+): Promise<void> {
+  if (anonymousIds.length === 0) return;
+  const planned = anonymousIds.map((anonymousId) => ({ anonymousId, contactId: randomUUID() }));
+  await tx.contact.createMany({
+    data: planned.map(({ contactId }) => ({ id: contactId, segment: "ghost" })),
+  });
+  await tx.anonymousIdentity.createMany({ data: planned, skipDuplicates: true });
+  // A concurrent request may have claimed an anonymous id first: use its ghost, drop ours.
+  const owners = await tx.anonymousIdentity.findMany({ where: { anonymousId: { in: anonymousIds } } });
+  const ownerOf = new Map(owners.map((row) => [row.anonymousId, row.contactId]));
+  const orphans = planned.filter((plan) => ownerOf.get(plan.anonymousId) !== plan.contactId);
+  if (orphans.length > 0)
+    await tx.contact.deleteMany({ where: { id: { in: orphans.map((o) => o.contactId) } } });
+  for (const plan of planned) {
+    const owner = ownerOf.get(plan.anonymousId) as string;
+    byAnonymousId.set(plan.anonymousId, owner);
+    if (owner === plan.contactId) created.add(owner);
+  }
+}
+
+export async function resolveContacts(
+  tx: Prisma.TransactionClient,
+  refs: readonly ContactRef[],
+  now: Date,
+): Promise<ContactResolution> {
+  const created = new Set<string>();
+  const mergeTargets = new Set<string>();
+
+  const known = await tx.contact.findMany({
+    where: { id: { in: unique(refs.map((ref) => ref.id)) } },
+    select: { id: true, mergedIntoId: true },
+  });
+  // A merged ghost's id keeps working: it names the contact it was merged into.
+  const byId = new Map(known.map((contact) => [contact.id, contact.mergedIntoId ?? contact.id]));
+  const problems = refs.flatMap((ref, index) =>
+    ref.id && !byId.has(ref.id) && !ref.email
+      ? [{ index, field: "contact.id", message: "no contact has this id; send an email to create one" }]
+      : [],
+  );
+  if (problems.length > 0) throw new EventRejectedError(problems);
+
+  const byEmail = await contactsByEmail(tx, unique(refs.map((ref) => ref.email)), created);
+  const identified = (ref: ContactRef): string | undefined =>
+    (ref.id && byId.get(ref.id)) || (ref.email ? byEmail.get(ref.email) : undefined);
+
+  // The contact that identifies each anonymous id: the first event naming both.
+  const identifiedAs = new Map<string, string>();
+  for (const ref of refs) {
+    const contactId = identified(ref);
+    if (ref.anonymousId && contactId && !identifiedAs.has(ref.anonymousId)) {
+      identifiedAs.set(ref.anonymousId, contactId);
+    }
+  }
+
+  const anonymousIds = unique(refs.map((ref) => ref.anonymousId));
+  const identities = await tx.anonymousIdentity.findMany({
+    where: { anonymousId: { in: anonymousIds } },
+    include: { contact: { select: { email: true, mergedIntoId: true } } },
+  });
+  const byAnonymousId = new Map<string, string>();
+  // Ghost → contact merged in this call: a ghost with two anonymous ids is merged once.
+  const mergedNow = new Map<string, string>();
+  for (const identity of identities) {
+    const owner = mergedNow.get(identity.contactId) ?? identity.contact.mergedIntoId ?? identity.contactId;
+    const target = identifiedAs.get(identity.anonymousId);
+    const isGhost = owner === identity.contactId && identity.contact.email === null;
+    if (target && target !== owner && isGhost) {
+      await mergeGhostInto(tx, owner, target, now);
+      mergedNow.set(owner, target);
+      mergeTargets.add(target);
+      byAnonymousId.set(identity.anonymousId, target);
+    } else {
+      // An identified owner keeps the id even if someone else used the same browser later.
+      byAnonymousId.set(identity.anonymousId, owner);
+    }
+  }
+  const unseen = anonymousIds.filter((anonymousId) => !byAnonymousId.has(anonymousId));
+  const linked = unseen.flatMap((anonymousId) => {
+    const contactId = identifiedAs.get(anonymousId);
+    return contactId ? [{ anonymousId, contactId }] : [];
+  });
+  if (linked.length > 0) {
+    await tx.anonymousIdentity.createMany({ data: linked, skipDuplicates: true });
+    for (const link of linked) byAnonymousId.set(link.anonymousId, link.contactId);
+  }
+  await createGhosts(
+    tx,
+    unseen.filter((anonymousId) => !identifiedAs.has(anonymousId)),
+    byAnonymousId,
+    created,
+  );
+
+  const contactIds = refs.map((ref) => {
+    const contactId = identified(ref) ?? (ref.anonymousId ? byAnonymousId.get(ref.anonymousId) : undefined);
+    if (!contactId) throw new Error("contact ref with neither id, email nor anonymous id");
+    return contactId;
+  });
+  return { contactIds, created, mergeTargets };
+}

@@ -1,0 +1,188 @@
+// Ingests a batch of touchpoints in one transaction: contacts resolved (ghosts created or merged),
+// events stored once per idempotency key, carts and orders kept, scores and stages moved, segments
+// recomputed, and every change that can start or steer a program written to the outbox alongside.
+// Either the whole batch is written or nothing is.
+
+import type { ContactEvent } from "../../domain/events/event-types.ts";
+import { eventTypesSequencesUse } from "../../domain/sequences/triggers.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import type { ContactStore } from "../../prisma/client.ts";
+import { type ActivityFacts, addActivityFacts } from "../contacts/activity-facts.ts";
+import { enqueueContactChanges } from "../outbox/outbox-writer.ts";
+import { recordEventPoints, refreshScores } from "../scoring/contact-scores.ts";
+import { refreshSegments } from "../segments/contact-segments.ts";
+import { loadActiveSequences } from "../sequences/sequence-catalog.ts";
+import { loadRuleSettings, type RuleSettings } from "../settings/rule-settings.ts";
+import { applyCommerceEvents, type PlacedOrder } from "./commerce-events.ts";
+import { type ContactRef, resolveContacts } from "./contact-resolution.ts";
+import { applyStageMoves } from "./event-stage-moves.ts";
+
+export interface IncomingEvent extends ContactEvent {
+  contact: ContactRef;
+  idempotencyKey: string;
+}
+
+export type EventOutcome =
+  | { index: number; status: "accepted"; eventId: string; contactId: string }
+  | { index: number; status: "duplicate" };
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  stageChanges: number;
+  segmentChanges: number;
+  results: EventOutcome[];
+}
+
+/** Programs react to these whatever the sequences say: a cart abandoned, an order placed. */
+const ALWAYS_ANNOUNCED = ["cart_abandoned", "order_placed"];
+
+type StoredEvent = IncomingEvent & { index: number; eventId: string; contactId: string };
+
+export async function ingestEvents(
+  store: ContactStore,
+  events: readonly IncomingEvent[],
+  now: Date = new Date(),
+): Promise<IngestResult> {
+  const [settings, sequences] = await Promise.all([loadRuleSettings(store), loadActiveSequences(store)]);
+  const announced = new Set([
+    ...ALWAYS_ANNOUNCED,
+    ...eventTypesSequencesUse(sequences.map((sequence) => sequence.definition)),
+  ]);
+  // Large batches outlast Prisma's 5 s default for interactive transactions.
+  return store.$transaction((tx) => ingestInTransaction(tx, events, now, settings, announced), {
+    maxWait: 10_000,
+    timeout: 120_000,
+  });
+}
+
+/** Indexes of the events to store: the first of each idempotency key not already in the store. */
+async function freshIndexes(
+  tx: Prisma.TransactionClient,
+  events: readonly IncomingEvent[],
+): Promise<number[]> {
+  const firstOfKey = new Map<string, number>();
+  for (const [index, event] of events.entries()) {
+    if (!firstOfKey.has(event.idempotencyKey)) firstOfKey.set(event.idempotencyKey, index);
+  }
+  const stored = await tx.event.findMany({
+    where: { idempotencyKey: { in: [...firstOfKey.keys()] } },
+    select: { idempotencyKey: true },
+  });
+  for (const row of stored) firstOfKey.delete(row.idempotencyKey);
+  return [...firstOfKey.values()].sort((a, b) => a - b);
+}
+
+function activityFacts(events: readonly StoredEvent[], orders: readonly PlacedOrder[]): ActivityFacts[] {
+  const facts = new Map<string, ActivityFacts>();
+  const factsOf = (contactId: string) => {
+    const existing = facts.get(contactId);
+    if (existing) return existing;
+    const fresh: ActivityFacts = {
+      contactId,
+      lastActivityAt: null,
+      lastOrderAt: null,
+      orders: 0,
+      revenue: 0,
+    };
+    facts.set(contactId, fresh);
+    return fresh;
+  };
+  const later = (a: Date | null, b: Date) => (a && a > b ? a : b);
+  for (const event of events) {
+    const fact = factsOf(event.contactId);
+    fact.lastActivityAt = later(fact.lastActivityAt, event.occurredAt);
+  }
+  for (const order of orders) {
+    const fact = factsOf(order.contactId);
+    fact.lastOrderAt = later(fact.lastOrderAt, order.placedAt);
+    fact.orders += 1;
+    fact.revenue += order.total;
+  }
+  return [...facts.values()];
+}
+
+async function ingestInTransaction(
+  tx: Prisma.TransactionClient,
+  events: readonly IncomingEvent[],
+  now: Date,
+  settings: RuleSettings,
+  announced: ReadonlySet<string>,
+): Promise<IngestResult> {
+  const fresh = await freshIndexes(tx, events);
+  const resolution = await resolveContacts(
+    tx,
+    fresh.map((index) => (events[index] as IncomingEvent).contact),
+    now,
+  );
+  const touched = [...new Set([...resolution.contactIds, ...resolution.mergeTargets])].sort();
+  // Locked in id order, so concurrent batches touching the same contacts serialise without deadlock.
+  const locked = await tx.$queryRaw<Array<{ id: string; lifecycleStage: string }>>`
+    SELECT id::text AS id, "lifecycleStage" FROM "Contact" WHERE id = ANY(${touched}::uuid[])
+    ORDER BY id FOR UPDATE`;
+
+  const candidates = fresh.map((index, position) => ({
+    ...(events[index] as IncomingEvent),
+    index,
+    contactId: resolution.contactIds[position] as string,
+  }));
+  // ON CONFLICT DO NOTHING: a concurrent batch that stored the same key first wins, ours is a duplicate.
+  const inserted = await tx.event.createManyAndReturn({
+    data: candidates.map((event) => ({
+      contactId: event.contactId,
+      type: event.type,
+      occurredAt: event.occurredAt,
+      properties: event.properties as Prisma.InputJsonValue,
+      idempotencyKey: event.idempotencyKey,
+    })),
+    skipDuplicates: true,
+    select: { id: true, idempotencyKey: true },
+  });
+  const idOfKey = new Map(inserted.map((row) => [row.idempotencyKey, String(row.id)]));
+  const stored: StoredEvent[] = candidates.flatMap((event) => {
+    const eventId = idOfKey.get(event.idempotencyKey);
+    return eventId ? [{ ...event, eventId }] : [];
+  });
+
+  const orders = await applyCommerceEvents(tx, stored);
+  await addActivityFacts(tx, activityFacts(stored, orders));
+  await recordEventPoints(tx, stored, settings.scoring);
+  const scores = await refreshScores(tx, touched, now, settings.scoring);
+  const stageChanges = await applyStageMoves(tx, {
+    stages: new Map(locked.map((row) => [row.id, row.lifecycleStage])),
+    events: stored,
+    scores,
+    rules: settings.stages.rules,
+    mqlThreshold: settings.scoring.mqlThreshold,
+  });
+  await enqueueContactChanges(
+    tx,
+    stored
+      .filter((event) => announced.has(event.type))
+      .map((event) => ({
+        contactId: event.contactId,
+        change: {
+          kind: "event",
+          eventType: event.type,
+          properties: event.properties,
+          occurredAt: event.occurredAt.toISOString(),
+        },
+      })),
+  );
+  const moves = await refreshSegments(tx, touched, now, settings.segments, resolution.created);
+
+  const accepted = new Map(stored.map((event) => [event.index, event]));
+  const results = events.map((_event, index): EventOutcome => {
+    const event = accepted.get(index);
+    return event
+      ? { index, status: "accepted", eventId: event.eventId, contactId: event.contactId }
+      : { index, status: "duplicate" };
+  });
+  return {
+    accepted: stored.length,
+    duplicates: events.length - stored.length,
+    stageChanges,
+    segmentChanges: moves.length,
+    results,
+  };
+}

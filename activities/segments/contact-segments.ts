@@ -1,0 +1,164 @@
+// Recomputes behavioural segments from what the store knows (recency, frequency, monetary value):
+// after events arrive for some contacts, and in the sweep over contacts whose segment is due to move
+// with time. A change closes the open membership row, opens a new one and is announced in the outbox.
+
+import { isLifecycleStage, stageRank } from "../../domain/lifecycle/stages.ts";
+import {
+  classifySegment,
+  nextTimeDrivenChangeAt,
+  type RfmProfile,
+} from "../../domain/segments/classify-segment.ts";
+import type { SegmentThresholds } from "../../domain/segments/segment-thresholds.ts";
+import { type BehaviouralSegment, isBehaviouralSegment } from "../../domain/segments/segments.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
+import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-writer.ts";
+
+const DAY_MS = 86_400_000;
+
+interface ProfileRow {
+  id: string;
+  anonymous: boolean;
+  createdAt: Date;
+  lastActivityAt: Date | null;
+  lastOrderAt: Date | null;
+  orderCount: number;
+  revenue: number;
+  lifecycleStage: string;
+  segment: string;
+  ordersInWindow: number;
+  openCartAbandonedAt: Date | null;
+}
+
+export interface SegmentMove {
+  contactId: string;
+  from: BehaviouralSegment | null;
+  to: BehaviouralSegment;
+}
+
+/** One statement reads the whole RFM profile of every selected contact. */
+function selectProfiles(now: Date, thresholds: SegmentThresholds, where: Prisma.Sql, tail: Prisma.Sql) {
+  const windowStart = new Date(now.getTime() - thresholds.repeatWindowDays * DAY_MS);
+  return Prisma.sql`
+    SELECT c.id::text AS id, c.email IS NULL AS anonymous, c."createdAt", c."lastActivityAt",
+      c."lastOrderAt", c."orderCount", c."totalRevenue"::float8 AS revenue, c."lifecycleStage", c.segment,
+      (SELECT count(*)::int FROM "Order" o
+        WHERE o."contactId" = c.id AND o."placedAt" > ${windowStart} AND o."placedAt" <= ${now}) AS "ordersInWindow",
+      (SELECT max(k."abandonedAt") FROM "Cart" k
+        WHERE k."contactId" = c.id AND k.status = 'abandoned') AS "openCartAbandonedAt"
+    FROM "Contact" c WHERE ${where} ${tail}`;
+}
+
+function profileOf(row: ProfileRow): RfmProfile {
+  return {
+    isAnonymous: row.anonymous,
+    createdAt: row.createdAt,
+    lastActivityAt: row.lastActivityAt,
+    lastOrderAt: row.lastOrderAt,
+    ordersInWindow: row.ordersInWindow,
+    totalOrders: row.orderCount,
+    revenue: row.revenue,
+    hasQualifiedInterest:
+      isLifecycleStage(row.lifecycleStage) && stageRank(row.lifecycleStage) >= stageRank("lead"),
+    openCartAbandonedAt: row.openCartAbandonedAt,
+  };
+}
+
+/**
+ * Classifies the rows and writes the outcome. `firstClassification` names contacts created just now:
+ * their first segment is an entry (from null) even when it equals the column's default.
+ */
+async function applySegments(
+  tx: Prisma.TransactionClient,
+  rows: readonly ProfileRow[],
+  now: Date,
+  thresholds: SegmentThresholds,
+  firstClassification: ReadonlySet<string>,
+): Promise<SegmentMove[]> {
+  if (rows.length === 0) return [];
+  const moves: SegmentMove[] = [];
+  const checks: Array<Date | null> = [];
+  const segments: string[] = [];
+  for (const row of rows) {
+    const profile = profileOf(row);
+    const to = classifySegment(profile, now, thresholds);
+    const first = firstClassification.has(row.id);
+    const from = !first && isBehaviouralSegment(row.segment) ? row.segment : null;
+    if (first || from !== to) moves.push({ contactId: row.id, from, to });
+    segments.push(to);
+    checks.push(nextTimeDrivenChangeAt(profile, now, thresholds));
+  }
+  const ids = rows.map((row) => row.id);
+  await tx.$executeRaw`
+    UPDATE "Contact" c SET segment = u.segment, "segmentCheckAt" = u.check_at
+    FROM unnest(${ids}::uuid[], ${segments}::text[], ${checks}::timestamp[]) AS u(id, segment, check_at)
+    WHERE c.id = u.id`;
+  if (moves.length > 0) {
+    const moved = moves.map((move) => move.contactId);
+    await tx.segmentMembership.updateMany({
+      where: { contactId: { in: moved }, leftAt: null },
+      data: { leftAt: now },
+    });
+    await tx.segmentMembership.createMany({
+      data: moves.map((move) => ({ contactId: move.contactId, segment: move.to, enteredAt: now })),
+    });
+    const occurredAt = now.toISOString();
+    await enqueueContactChanges(
+      tx,
+      moves.map(
+        (move): ContactChangeRow => ({
+          contactId: move.contactId,
+          change: { kind: "segment_changed", from: move.from, to: move.to, occurredAt },
+        }),
+      ),
+    );
+  }
+  return moves;
+}
+
+/** After new facts about these contacts (events, merges); the caller holds their row locks. */
+export async function refreshSegments(
+  tx: Prisma.TransactionClient,
+  contactIds: readonly string[],
+  now: Date,
+  thresholds: SegmentThresholds,
+  firstClassification: ReadonlySet<string> = new Set(),
+): Promise<SegmentMove[]> {
+  if (contactIds.length === 0) return [];
+  const rows = await tx.$queryRaw<ProfileRow[]>(
+    selectProfiles(now, thresholds, Prisma.sql`c.id = ANY(${[...contactIds]}::uuid[])`, Prisma.empty),
+  );
+  return applySegments(tx, rows, now, thresholds, firstClassification);
+}
+
+export interface SweepBatch {
+  /** Contacts whose segment was due at `asOf`, in id order after `afterId`. */
+  processed: number;
+  moves: SegmentMove[];
+  /** The last id processed: where the next batch starts; null when this batch was the last. */
+  nextCursor: string | null;
+}
+
+/**
+ * One batch of the time-driven sweep. Contacts locked by a concurrent ingestion are skipped: that
+ * ingestion recomputes them anyway, and a still-due contact is picked up by the next sweep.
+ */
+export async function sweepDueSegments(
+  tx: Prisma.TransactionClient,
+  asOf: Date,
+  afterId: string | null,
+  limit: number,
+  thresholds: SegmentThresholds,
+): Promise<SweepBatch> {
+  const after = afterId ? Prisma.sql`AND c.id > ${afterId}::uuid` : Prisma.empty;
+  const rows = await tx.$queryRaw<ProfileRow[]>(
+    selectProfiles(
+      asOf,
+      thresholds,
+      Prisma.sql`c."segmentCheckAt" <= ${asOf} AND c."mergedIntoId" IS NULL ${after}`,
+      Prisma.sql`ORDER BY c.id LIMIT ${limit} FOR UPDATE OF c SKIP LOCKED`,
+    ),
+  );
+  const moves = await applySegments(tx, rows, asOf, thresholds, new Set());
+  const last = rows.at(-1);
+  return { processed: rows.length, moves, nextCursor: rows.length < limit || !last ? null : last.id };
+}

@@ -1,0 +1,22 @@
+// The generic bounce and complaint webhook: one report or an array of them, as most providers can be
+// configured (or bridged) to post.
+import { z } from "zod";
+
+export const EmailFeedbackReport = z
+  .object({
+    type: z.enum(["bounce", "complaint"]),
+    email: z
+      .email()
+      .max(254)
+      .transform((email) => email.toLowerCase()),
+    reason: z.string().max(500).optional(),
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+export const EmailFeedbackBody = z.union([EmailFeedbackReport, z.array(EmailFeedbackReport).min(1).max(1000)]);
+
+export const EmailFeedbackResult = z.object({
+  suppressed: z.number().int(),
+  unsubscribed: z.number().int(),
+});

@@ -1,0 +1,71 @@
+// Request shapes of POST /v1/events: one event, or { events: [...] } with up to MAX_EVENTS_PER_BATCH.
+import { z } from "zod";
+import { isEventType } from "../../domain/events/event-types.ts";
+
+export const MAX_EVENTS_PER_BATCH = 5_000;
+const DAY_MS = 86_400_000;
+const EARLIEST_EVENT = Date.parse("2000-01-01T00:00:00Z");
+
+const ContactRef = z
+  .object({
+    id: z.uuid().optional(),
+    email: z
+      .email()
+      .max(254)
+      .transform((email) => email.toLowerCase())
+      .optional(),
+    anonymousId: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((ref) => ref.id || ref.email || ref.anonymousId, "name the contact by id, email or anonymousId");
+
+const id = z.string().trim().min(1).max(200);
+const money = z.number().nonnegative().max(1e12);
+const CartProperties = z.looseObject({ cartId: id, value: money.optional() });
+// The properties the commerce events must carry: carts and orders are kept from them.
+const REQUIRED_PROPERTIES: Readonly<Record<string, z.ZodType>> = {
+  cart_updated: CartProperties,
+  cart_abandoned: CartProperties,
+  order_placed: z.looseObject({ orderId: id, total: money, cartId: id.optional() }),
+};
+
+export const EventBody = z
+  .object({
+    type: z.string().refine(isEventType, "must be a touchpoint type or custom.<name> (a-z, 0-9, _ . -)"),
+    contact: ContactRef,
+    occurredAt: z.iso
+      .datetime({ offset: true })
+      // A day of clock skew is tolerated; beyond that the sender's clock or data is wrong.
+      .refine((at) => Date.parse(at) <= Date.now() + DAY_MS, "must not be more than a day in the future")
+      .refine((at) => Date.parse(at) >= EARLIEST_EVENT, "must not be before 2000-01-01")
+      .transform((at) => new Date(at)),
+    properties: z.record(z.string().max(100), z.unknown()).default({}),
+    idempotencyKey: z.string().min(1).max(200),
+  })
+  .strict()
+  .superRefine((event, ctx) => {
+    const schema = REQUIRED_PROPERTIES[event.type];
+    const result = schema?.safeParse(event.properties);
+    for (const issue of result?.error?.issues ?? []) {
+      ctx.addIssue({ code: "custom", path: ["properties", ...issue.path], message: issue.message });
+    }
+  });
+
+export const EventBatchBody = z
+  .object({ events: z.array(EventBody).min(1).max(MAX_EVENTS_PER_BATCH) })
+  .strict();
+
+const Outcome = z.object({
+  index: z.number(),
+  status: z.enum(["accepted", "duplicate"]),
+  eventId: z.string().optional(),
+  contactId: z.string().optional(),
+});
+
+export const IngestResultView = z.object({
+  accepted: z.number(),
+  duplicates: z.number(),
+  stageChanges: z.number(),
+  segmentChanges: z.number(),
+  results: z.array(Outcome),
+});
