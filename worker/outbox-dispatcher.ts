@@ -62,10 +62,13 @@ export class OutboxDispatcher {
   /** Delivers every row that is due now; returns how many were delivered. Used by the loop and by tests. */
   async dispatchDue(): Promise<number> {
     const rows = await this.claimDue();
+    if (rows.length === 0) return 0;
+    // Read once per batch: a sequence published now applies from the next batch on.
+    const sequences = await loadActiveSequences(this.options.store);
     let delivered = 0;
     for (const [index, row] of rows.entries()) {
       try {
-        await this.deliver(row);
+        await this.deliver(row, sequences);
         await this.options.store.outbox.update({ where: { id: row.id }, data: { dispatchedAt: new Date() } });
         delivered += 1;
       } catch (error) {
@@ -126,7 +129,7 @@ export class OutboxDispatcher {
     return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  private async deliver(row: OutboxRow, sequences: SequenceVersionRef[]): Promise<void> {
     const client = await this.options.client();
     const change = row.payload;
     const running = await this.options.store.enrollment.findMany({
@@ -146,7 +149,7 @@ export class OutboxDispatcher {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
     }
-    for (const sequence of await loadActiveSequences(this.options.store)) {
+    for (const sequence of sequences) {
       const entryKey = entryKeyFor(sequence.definition.trigger, change);
       if (!entryKey) continue;
       const workflowId = sequenceWorkflowId(sequence.key, row.contactId, entryKey);
