@@ -1,14 +1,20 @@
 // The HTTP API: express + zod, JSON in and out, problem+json errors.
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
+import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
+import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { docsPage } from "./docs-page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
+import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
+import { templateRoutes } from "./routes/template-routes.ts";
+import { trackingRoutes } from "./routes/tracking-routes.ts";
+import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
 
 export interface ApiDependencies {
   config: NurtureflowConfig;
@@ -45,6 +51,12 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     res.type("html").send(docsPage(document));
   });
 
+  // Links in emails work without an API key (their signed token is the authority), so they come first.
+  // Tracking routes stay mounted when EMAIL_TRACKING is off: emails sent while it was on keep working.
+  app.use(
+    unsubscribeRoutes(createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret), store),
+    trackingRoutes(createTrackingLinks(config.publicUrl, config.linkSigningSecret), store, logger),
+  );
   app.use(
     "/v1",
     requireApiKey(config.apiKeys),
@@ -52,6 +64,8 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     contactRoutes(store),
     eventRoutes(store),
     scoringRoutes(store),
+    templateRoutes(store, config),
+    emailFeedbackRoutes(store),
   );
 
   app.use((_req, _res, next) => next(new ProblemError(404, "Not Found", "no such route")));

@@ -1,6 +1,18 @@
 // The OpenAPI document, generated from the same zod schemas that validate requests.
 import { z } from "zod";
 import { ContactUpsert, ContactView, StageChangeBody } from "./schemas/contact-schemas.ts";
+import { EmailFeedbackBody, EmailFeedbackResult } from "./schemas/email-feedback-schemas.ts";
+import { EventBatchBody, EventBody, IngestResultView } from "./schemas/event-schemas.ts";
+import { ScoringRulesBody, SegmentThresholdsBody, StageRulesBody } from "./schemas/scoring-schemas.ts";
+import {
+  TemplateCreateBody,
+  TemplateDetailView,
+  TemplatePreviewBody,
+  TemplatePreviewView,
+  TemplateSummaryView,
+  TemplateVersionBody,
+  TemplateVersionView,
+} from "./schemas/template-schemas.ts";
 
 const json = (schema: z.ZodType) => ({
   "application/json": { schema: z.toJSONSchema(schema, { io: "input" }) },
@@ -10,6 +22,32 @@ const problem = {
   content: { "application/problem+json": { schema: { type: "object" } } },
 };
 const contactId = [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }];
+const templateKey = [{ name: "key", in: "path", required: true, schema: { type: "string" } }];
+const linkToken = (where: "query" | "path") => [
+  {
+    name: "token",
+    in: where,
+    required: true,
+    schema: { type: "string" },
+    description: "signed by Nurtureflow",
+  },
+];
+
+function ruleSettingPaths(path: string, what: string, schema: z.ZodType) {
+  return {
+    [path]: {
+      get: {
+        summary: `${what} in force`,
+        responses: { "200": { description: what, content: json(schema) } },
+      },
+      put: {
+        summary: `Replace the ${what.toLowerCase()} (applies to events from now on)`,
+        requestBody: { required: true, content: json(schema) },
+        responses: { "200": { description: "Saved", content: json(schema) }, "400": problem },
+      },
+    },
+  };
+}
 
 export function openApiDocument(publicUrl: string) {
   return {
@@ -45,6 +83,150 @@ export function openApiDocument(publicUrl: string) {
             "400": problem,
             "404": problem,
           },
+        },
+      },
+      "/v1/events": {
+        post: {
+          summary: "Ingest one touchpoint or a batch of up to 5,000",
+          description:
+            "All or nothing: if any event is invalid the answer is 400 naming every `events.<index>.<field>` " +
+            "and nothing is written; otherwise the whole batch is written in one transaction. A repeated " +
+            "idempotency key (already stored or earlier in the batch) is accepted and reported as `duplicate`. " +
+            "An event naming an anonymousId together with an email or id identifies the visitor: their " +
+            "anonymous (ghost) history is merged into that contact.",
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: {
+                  oneOf: [
+                    z.toJSONSchema(EventBody, { io: "input" }),
+                    z.toJSONSchema(EventBatchBody, { io: "input" }),
+                  ],
+                },
+              },
+            },
+          },
+          responses: {
+            "200": {
+              description: "Accepted and duplicate events, by index",
+              content: json(IngestResultView),
+            },
+            "400": problem,
+          },
+        },
+      },
+      "/v1/contacts/{id}/timeline": {
+        get: {
+          summary: "Events, stage changes and segment moves of a contact, latest first",
+          parameters: contactId,
+          responses: { "200": { description: "The timeline" }, "404": problem },
+        },
+      },
+      "/v1/contacts/{id}/score": {
+        get: {
+          summary: "The contact's lead score as of now and its top contributors",
+          parameters: [...contactId, { name: "limit", in: "query", schema: { type: "integer", default: 5 } }],
+          responses: { "200": { description: "Score and contributors" }, "404": problem },
+        },
+      },
+      ...ruleSettingPaths("/v1/scoring/rules", "Lead scoring rules and MQL threshold", ScoringRulesBody),
+      ...ruleSettingPaths("/v1/segments/thresholds", "Behavioural segment thresholds", SegmentThresholdsBody),
+      ...ruleSettingPaths("/v1/lifecycle/rules", "Event-driven lifecycle stage rules", StageRulesBody),
+      "/v1/templates": {
+        post: {
+          summary: "Create a template (version 1); MJML is validated, errors name the line",
+          requestBody: { required: true, content: json(TemplateCreateBody) },
+          responses: {
+            "201": { description: "Created", content: json(TemplateVersionView) },
+            "400": problem,
+            "409": problem,
+          },
+        },
+        get: {
+          summary: "List stored and built-in templates",
+          responses: {
+            "200": {
+              description: "Templates",
+              content: json(z.object({ templates: z.array(TemplateSummaryView) })),
+            },
+          },
+        },
+      },
+      "/v1/templates/{key}": {
+        get: {
+          summary: "A template with all its versions (built-in version 0 included)",
+          parameters: templateKey,
+          responses: {
+            "200": { description: "The template", content: json(TemplateDetailView) },
+            "404": problem,
+          },
+        },
+      },
+      "/v1/templates/{key}/versions": {
+        post: {
+          summary: "Publish the next version of a stored or built-in template and make it active",
+          parameters: templateKey,
+          requestBody: { required: true, content: json(TemplateVersionBody) },
+          responses: {
+            "201": { description: "Published", content: json(TemplateVersionView) },
+            "400": problem,
+            "404": problem,
+          },
+        },
+      },
+      "/v1/templates/{key}/preview": {
+        post: {
+          summary: "Render the active (or a given) version with its sample data or the given data",
+          parameters: templateKey,
+          requestBody: { content: json(TemplatePreviewBody) },
+          responses: {
+            "200": { description: "Subject, HTML and text", content: json(TemplatePreviewView) },
+            "404": problem,
+          },
+        },
+      },
+      "/v1/webhooks/email-events": {
+        post: {
+          summary: "Bounce and complaint reports: suppress the address; a complaint also unsubscribes",
+          requestBody: { required: true, content: json(EmailFeedbackBody) },
+          responses: {
+            "200": { description: "Recorded", content: json(EmailFeedbackResult) },
+            "400": problem,
+          },
+        },
+      },
+      "/v1/unsubscribe": {
+        post: {
+          summary: "RFC 8058 one-click unsubscribe (List-Unsubscribe target); no API key",
+          parameters: linkToken("query"),
+          responses: { "200": { description: "Unsubscribed" }, "400": problem, "404": problem },
+        },
+      },
+      "/unsubscribe": {
+        get: {
+          summary: "Unsubscribe page (the footer link): asks before it unsubscribes",
+          parameters: linkToken("query"),
+          responses: { "200": { description: "HTML page" }, "400": { description: "Invalid link" } },
+        },
+        post: {
+          summary: "The page's button: unsubscribes and confirms",
+          parameters: linkToken("query"),
+          responses: { "200": { description: "HTML confirmation" }, "400": { description: "Invalid link" } },
+        },
+      },
+      "/t/o/{token}.gif": {
+        get: {
+          summary: "Open pixel: records email_opened",
+          parameters: linkToken("path"),
+          responses: { "200": { description: "1×1 GIF" }, "400": problem },
+        },
+      },
+      "/t/c/{token}": {
+        get: {
+          summary: "Click redirect: records email_clicked, redirects to the link signed into the token",
+          parameters: linkToken("path"),
+          responses: { "302": { description: "To the link in the email" }, "400": problem },
         },
       },
       "/healthz": {

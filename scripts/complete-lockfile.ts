@@ -46,4 +46,6 @@ for (const entry of Object.values(lock.packages)) {
   }
 }
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(added.length ? `added ${added.length} platform packages: ${added.join(", ")}` : "lock file complete");
+console.log(
+  added.length ? `added ${added.length} platform packages: ${added.join(", ")}` : "lock file complete",
+);

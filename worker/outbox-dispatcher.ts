@@ -142,10 +142,12 @@ export class OutboxDispatcher {
         enrollment.contactId,
         enrollment.entryKey,
       );
-      runningWorkflowIds.add(workflowId);
       try {
         await client.workflow.getHandle(workflowId).signal(contactChangedSignal, change);
+        runningWorkflowIds.add(workflowId);
       } catch (error) {
+        // No such run: its start failed after the enrollment row was written (Temporal was down),
+        // or it has just ended. Either way this change may still have to start it below.
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
     }

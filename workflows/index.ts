@@ -1,3 +1,4 @@
 // Entry point of the workflow bundle: every workflow type the worker registers.
-export { sequenceWorkflow } from "./sequence-workflow.ts";
+
 export { segmentSweepWorkflow } from "./segment-sweep-workflow.ts";
+export { sequenceWorkflow } from "./sequence-workflow.ts";

@@ -25,7 +25,12 @@ export function recordEmailFeedback(
   return store.$transaction(async (tx) => {
     const result: FeedbackResult = { suppressed: 0, unsubscribed: 0 };
     for (const report of reports) {
-      await suppressAddress(tx, report.email, report.type === "bounce" ? "hard_bounce" : "complaint", report.reason);
+      await suppressAddress(
+        tx,
+        report.email,
+        report.type === "bounce" ? "hard_bounce" : "complaint",
+        report.reason,
+      );
       result.suppressed += 1;
       if (report.type !== "complaint") continue;
       const contact = await tx.contact.findUnique({

@@ -1,11 +1,12 @@
 // Sends one sequence email with an exactly-once effect: the send-ledger row (unique business key) is
 // written before the send, the Message-ID is derived from it, and a retry that finds the row already
 // sent does not send again.
+import { ApplicationFailure } from "@temporalio/common";
 import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
 import { rewriteLinks } from "../../domain/email/link-rewriting.ts";
 import { deriveMessageId } from "../../domain/email/message-id.ts";
-import { classifySmtpFailure } from "../../domain/email/smtp-failure.ts";
+import { classifySmtpFailure, redactAddresses, type SmtpFailure } from "../../domain/email/smtp-failure.ts";
 import { type TemplateTrackers, templateSender } from "../../domain/email/template-data.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { suppressAddress, suppressionKey } from "../consent/suppression.ts";
@@ -75,7 +76,8 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
       if (!contact?.email) return { status: "skipped", reason: "contact has no email address" };
       const template = await templates.resolve(input.templateKey);
 
-      await store.sendLedger.createMany({
+      // The first attempt inserts and gets the row in one statement; a retry finds the existing row.
+      const [inserted] = await store.sendLedger.createManyAndReturn({
         data: {
           businessKey: input.ledgerKey,
           enrollmentId: input.enrollmentId,
@@ -88,7 +90,8 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         },
         skipDuplicates: true,
       });
-      const ledger = await store.sendLedger.findUniqueOrThrow({ where: { businessKey: input.ledgerKey } });
+      const ledger =
+        inserted ?? (await store.sendLedger.findUniqueOrThrow({ where: { businessKey: input.ledgerKey } }));
       if (ledger.status === "sent") return { status: "already_sent", messageId: ledger.messageId };
       if (FINAL_LEDGER_STATES.has(ledger.status)) {
         return ledger.status === "bounced"
@@ -134,7 +137,9 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
       });
       const { tracking } = deps;
       const html = tracking
-        ? rewriteLinks(rendered.html, (url) => (url === unsubscribeUrl ? null : tracking.clickUrl(ledgerId, url)))
+        ? rewriteLinks(rendered.html, (url) =>
+            url === unsubscribeUrl ? null : tracking.clickUrl(ledgerId, url),
+          )
         : rendered.html;
       await store.sendLedger.update({
         where: { id: ledger.id },
@@ -157,7 +162,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
           }),
         );
       } catch (error) {
-        const failure = classifySmtpFailure(error as Parameters<typeof classifySmtpFailure>[0]);
+        const failure = classifySmtpFailure(error as SmtpFailure);
         if (failure === "permanent") {
           await store.$transaction(async (tx) => {
             await tx.sendLedger.update({
@@ -173,7 +178,13 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
           where: { id: ledger.id },
           data: { error: String(error).slice(0, 500) },
         });
-        throw error;
+        // Retried by the activity's retry policy; what Temporal records and logs names no address.
+        const { responseCode, code } = error as SmtpFailure;
+        throw ApplicationFailure.create({
+          message: redactAddresses(error instanceof Error ? error.message : String(error)),
+          type: "SmtpTransientFailure",
+          details: [{ responseCode: responseCode ?? null, code: code ?? null }],
+        });
       }
       await store.sendLedger.update({
         where: { id: ledger.id },

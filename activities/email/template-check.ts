@@ -21,11 +21,19 @@ function lineOf(text: string, needle: string): number {
 }
 
 /** Every reason the draft cannot be saved, each naming its line; empty when it can. */
-export async function checkTemplateDraft(draft: TemplateDraft, defaults: PreviewDefaults): Promise<TemplateError[]> {
+export async function checkTemplateDraft(
+  draft: TemplateDraft,
+  defaults: PreviewDefaults,
+): Promise<TemplateError[]> {
   let compiled: Awaited<ReturnType<typeof compileTemplate>>;
   try {
     // Version 0 stands in for the number the store assigns: it only appears in error messages.
-    compiled = await compileTemplate({ key: draft.key, version: 0, subject: draft.subject, mjml: draft.mjml });
+    compiled = await compileTemplate({
+      key: draft.key,
+      version: 0,
+      subject: draft.subject,
+      mjml: draft.mjml,
+    });
   } catch (error) {
     if (error instanceof TemplateCompileError) return error.errors;
     throw error;

@@ -107,7 +107,10 @@ export async function publishTemplateVersion(
     // Serialises concurrent publishes of one key so version numbers stay dense and unique.
     const locked = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Template" WHERE key = ${key} FOR UPDATE`;
     if (locked.length === 0) throw new TemplateNotFoundError(`no template ${key}`);
-    const latest = await tx.templateVersion.aggregate({ where: { templateKey: key }, _max: { version: true } });
+    const latest = await tx.templateVersion.aggregate({
+      where: { templateKey: key },
+      _max: { version: true },
+    });
     return insertVersion(tx, key, (latest._max.version ?? 0) + 1, content);
   });
 }
@@ -163,7 +166,9 @@ export async function findTemplateVersion(
   version?: number,
 ): Promise<TemplateVersionSource | null> {
   const detail = await getTemplate(store, key);
-  const chosen = detail?.versions.find((candidate) => candidate.version === (version ?? detail.activeVersion));
+  const chosen = detail?.versions.find(
+    (candidate) => candidate.version === (version ?? detail.activeVersion),
+  );
   if (!chosen) return null;
   const file = chosen.version === 0 ? await loadFileTemplate(key) : undefined;
   return {

@@ -20,7 +20,10 @@ export async function recordEngagement(
   const ledger = await store.sendLedger.findUnique({ where: { id: BigInt(ledgerId) } });
   if (!ledger) return "unknown_message";
   // A click proves an open too: clients that block images never load the pixel.
-  await store.sendLedger.updateMany({ where: { id: ledger.id, firstOpenedAt: null }, data: { firstOpenedAt: now } });
+  await store.sendLedger.updateMany({
+    where: { id: ledger.id, firstOpenedAt: null },
+    data: { firstOpenedAt: now },
+  });
   if (engagement.kind === "click") {
     await store.sendLedger.updateMany({
       where: { id: ledger.id, firstClickedAt: null },
@@ -37,7 +40,11 @@ export async function recordEngagement(
           idempotencyKey: `email_clicked/${ledger.messageId}/${fnv1a128(engagement.url).toString(36)}`,
         };
   try {
-    const result = await ingestEvents(store, [{ ...event, occurredAt: now, contact: { id: ledger.contactId } }], now);
+    const result = await ingestEvents(
+      store,
+      [{ ...event, occurredAt: now, contact: { id: ledger.contactId } }],
+      now,
+    );
     return result.accepted > 0 ? "recorded" : "duplicate";
   } catch (error) {
     // The contact was deleted since the email went out.

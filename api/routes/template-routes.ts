@@ -47,7 +47,11 @@ export function templateRoutes(store: ContactStore, defaults: PreviewDefaults): 
       400,
       "Bad Request",
       "the template does not compile",
-      errors.map((error) => ({ field: "mjml", line: error.line, message: `line ${error.line}: ${error.message}` })),
+      errors.map((error) => ({
+        field: "mjml",
+        line: error.line,
+        message: `line ${error.line}: ${error.message}`,
+      })),
     );
   }
 
@@ -90,7 +94,8 @@ export function templateRoutes(store: ContactStore, defaults: PreviewDefaults): 
     const key = templateKeyOf(req.params);
     const body = parseOrThrow(TemplatePreviewBody, req.body ?? {}, "preview");
     const source = await findTemplateVersion(store, key, body.version);
-    if (!source) throw notFound(body.version === undefined ? "template" : `template ${key} version ${body.version}`);
+    if (!source)
+      throw notFound(body.version === undefined ? "template" : `template ${key} version ${body.version}`);
     const compiled = await getCompiledTemplate(source);
     const rendered = compiled.render(previewData(defaults, source.sampleData, body.data));
     res.json({ key, version: source.version, ...rendered });

@@ -23,9 +23,13 @@ function privatePage(res: Response, status: number, title: string, body: string)
     .send(htmlPage(title, body));
 }
 
-const INVALID_LINK = "<p>This unsubscribe link is not valid. Please use the link in your most recent email.</p>";
+const INVALID_LINK =
+  "<p>This unsubscribe link is not valid. Please use the link in your most recent email.</p>";
 
-export function unsubscribeRoutes(links: UnsubscribeLinks, store: Parameters<typeof unsubscribeContact>[0]): Router {
+export function unsubscribeRoutes(
+  links: UnsubscribeLinks,
+  store: Parameters<typeof unsubscribeContact>[0],
+): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: "10kb" });
 
@@ -41,10 +45,18 @@ export function unsubscribeRoutes(links: UnsubscribeLinks, store: Parameters<typ
     const token = tokenOf(req);
     const contactId = links.verify(token);
     if (!contactId) return privatePage(res, 400, "Unsubscribe", INVALID_LINK);
-    const contact = await store.contact.findUnique({ where: { id: contactId }, select: { unsubscribedAt: true } });
+    const contact = await store.contact.findUnique({
+      where: { id: contactId },
+      select: { unsubscribedAt: true },
+    });
     if (!contact) return privatePage(res, 404, "Unsubscribe", INVALID_LINK);
     if (contact.unsubscribedAt) {
-      return privatePage(res, 200, "Unsubscribed", "<p>You are unsubscribed: you will get no more marketing email from us.</p>");
+      return privatePage(
+        res,
+        200,
+        "Unsubscribed",
+        "<p>You are unsubscribed: you will get no more marketing email from us.</p>",
+      );
     }
     privatePage(
       res,
@@ -62,7 +74,12 @@ export function unsubscribeRoutes(links: UnsubscribeLinks, store: Parameters<typ
     if (!contactId) return privatePage(res, 400, "Unsubscribe", INVALID_LINK);
     const outcome = await unsubscribeContact(store, contactId);
     if (outcome === "unknown_contact") return privatePage(res, 404, "Unsubscribe", INVALID_LINK);
-    privatePage(res, 200, "Unsubscribed", "<p>You are unsubscribed: you will get no more marketing email from us.</p>");
+    privatePage(
+      res,
+      200,
+      "Unsubscribed",
+      "<p>You are unsubscribed: you will get no more marketing email from us.</p>",
+    );
   });
 
   return router;

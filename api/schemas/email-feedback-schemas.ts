@@ -14,7 +14,10 @@ export const EmailFeedbackReport = z
   })
   .strict();
 
-export const EmailFeedbackBody = z.union([EmailFeedbackReport, z.array(EmailFeedbackReport).min(1).max(1000)]);
+export const EmailFeedbackBatch = z.array(EmailFeedbackReport).min(1).max(1000);
+
+/** For the OpenAPI document; the route parses each form on its own, so problems name their fields. */
+export const EmailFeedbackBody = z.union([EmailFeedbackReport, EmailFeedbackBatch]);
 
 export const EmailFeedbackResult = z.object({
   suppressed: z.number().int(),

@@ -37,3 +37,11 @@ export function classifySmtpFailure(failure: SmtpFailure): SmtpFailureKind {
   // Connection refused, timeouts, dropped sockets, DNS and anything unknown: worth another attempt.
   return "transient";
 }
+
+// Replies often quote the recipient ("550 <ann@example.com>: no such user"); logs and Temporal histories
+// must not hold addresses.
+const ADDRESS = /[^\s<>"'@]+@[^\s<>"']+/g;
+
+export function redactAddresses(text: string): string {
+  return text.replace(ADDRESS, "<address>");
+}

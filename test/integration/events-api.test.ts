@@ -41,7 +41,11 @@ describe("ingestion", () => {
 
     const again = await api(stack, "POST", "/v1/events", first);
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ accepted: 0, duplicates: 1, results: [{ index: 0, status: "duplicate" }] });
+    expect(again.body).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+      results: [{ index: 0, status: "duplicate" }],
+    });
 
     const ann = await contactByEmail("ann@example.com");
     expect(await stack.store.event.count({ where: { contactId: ann.id } })).toBe(2);
@@ -177,7 +181,9 @@ describe("ghost visitors", () => {
     const di = await contactByEmail("di@example.com");
     expect(response.body.results.map((r: any) => r.contactId)).toEqual([di.id, di.id]);
     expect(di).toMatchObject({ lifecycleStage: "lead", segment: "lead" });
-    expect(await stack.store.contact.count({ where: { email: null, segment: "ghost", mergedIntoId: null } })).toBe(0);
+    expect(
+      await stack.store.contact.count({ where: { email: null, segment: "ghost", mergedIntoId: null } }),
+    ).toBe(0);
   });
 });
 
@@ -195,7 +201,10 @@ describe("scoring and stages through the API", () => {
     const eve = await contactByEmail(email);
     expect(eve.lifecycleStage).toBe("mql");
     expect(eve.highestStage).toBe("mql");
-    const history = await stack.store.stageChange.findMany({ where: { contactId: eve.id }, orderBy: { id: "asc" } });
+    const history = await stack.store.stageChange.findMany({
+      where: { contactId: eve.id },
+      orderBy: { id: "asc" },
+    });
     expect(history.map((h) => [h.fromStage, h.toStage, h.source])).toEqual([
       ["subscriber", "lead", "event"],
       ["lead", "mql", "scoring"],
@@ -225,7 +234,10 @@ describe("scoring and stages through the API", () => {
       rules: [{ on: "custom.webinar_attended", to: "lead", forwardOnly: true }],
     });
     expect(stages.status).toBe(200);
-    await api(stack, "POST", "/v1/contacts", { email: "fay@example.com", properties: { role: "decision_maker" } });
+    await api(stack, "POST", "/v1/contacts", {
+      email: "fay@example.com",
+      properties: { role: "decision_maker" },
+    });
     await api(stack, "POST", "/v1/events", event("custom.webinar_attended", { email: "fay@example.com" }));
     const fay = await contactByEmail("fay@example.com");
     expect(fay).toMatchObject({ score: 35, lifecycleStage: "mql" });

@@ -1,5 +1,6 @@
-// An in-process SMTP server for tests: it keeps every message it accepts (parsed), and can be told to
-// reject recipients with a chosen reply code to exercise bounce and retry handling.
+// An in-process SMTP server for tests: it keeps every message it accepts (parsed), can be told to
+// reject recipients with a chosen reply code to exercise bounce and retry handling, and can hold a
+// message at the end of DATA (not yet accepted) to exercise a sender that dies mid-send.
 import type { AddressInfo } from "node:net";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer, type SMTPServerAddress } from "smtp-server";
@@ -25,6 +26,16 @@ export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
 }
 
+/** A message held at the end of DATA: the client waits for the server's reply. */
+export interface HeldDelivery {
+  /** Resolves when a message for the recipient has been transmitted and is being held. */
+  arrived: Promise<void>;
+  /** Resolves when the held message was dropped because its client went away before the reply. */
+  dropped: Promise<void>;
+  /** Accepts the held message (or the next one, when none is held yet) and stops holding. */
+  release(): void;
+}
+
 export interface SmtpSink {
   port: number;
   /** smtp://[user:pass@]127.0.0.1:port, ready for createSmtpTransport or SMTP_URL. */
@@ -33,9 +44,21 @@ export interface SmtpSink {
   /** Resolves with the first message, already received or still to come, that matches. */
   waitForMessage(predicate: (message: SinkMessage) => boolean, timeoutMs?: number): Promise<SinkMessage>;
   setFailure(injector: FailureInjector | null): void;
+  /** How many times a client named this recipient at RCPT TO: one per delivery attempt. */
+  attempts(recipient: string): number;
+  /** Holds the next message to this recipient after DATA, without replying, until released. */
+  holdDelivery(recipient: string): HeldDelivery;
   /** Forgets the received messages, for a sink shared by several tests. */
   clear(): void;
   stop(): Promise<void>;
+}
+
+interface Hold {
+  recipient: string;
+  released: boolean;
+  onArrived: () => void;
+  onDropped: () => void;
+  resume: (() => void) | null;
 }
 
 interface Waiter {
@@ -56,6 +79,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const received: SinkMessage[] = [];
   const waiters = new Set<Waiter>();
   let injector: FailureInjector | null = null;
+  const rcptCounts = new Map<string, number>();
+  const holds = new Set<Hold>();
+  // Sessions whose reply is being held, so a closed connection can drop its message.
+  const heldSessions = new Map<string, Hold>();
 
   const failureFor = (recipient: string, stage: "rcpt" | "data"): InjectedFailure | undefined => {
     const decided = injector?.(recipient);
@@ -87,6 +114,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       else callback(Object.assign(new Error("Invalid username or password"), { responseCode: 535 }));
     },
     onRcptTo(address, _session, callback) {
+      rcptCounts.set(address.address, (rcptCounts.get(address.address) ?? 0) + 1);
       const failure = failureFor(address.address, "rcpt");
       callback(failure ? smtpError(failure) : null);
     },
@@ -99,11 +127,33 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         (parsed) => {
           const failure = envelope.to.map((recipient) => failureFor(recipient, "data")).find(Boolean);
           if (failure) return callback(smtpError(failure));
-          deliver(Object.assign(parsed, { envelope }));
-          callback(null);
+          const accept = () => {
+            deliver(Object.assign(parsed, { envelope }));
+            callback(null);
+          };
+          const hold = [...holds].find((candidate) => envelope.to.includes(candidate.recipient));
+          if (!hold || hold.released) {
+            if (hold) holds.delete(hold);
+            return accept();
+          }
+          hold.resume = () => {
+            heldSessions.delete(session.id);
+            holds.delete(hold);
+            accept();
+          };
+          heldSessions.set(session.id, hold);
+          hold.onArrived();
         },
         (error: Error) => callback(error),
       );
+    },
+    onClose(session) {
+      const hold = heldSessions.get(session.id);
+      if (!hold) return;
+      heldSessions.delete(session.id);
+      holds.delete(hold);
+      hold.resume = null;
+      hold.onDropped();
     },
   });
 
@@ -140,6 +190,27 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
     setFailure(next) {
       injector = next;
+    },
+    attempts: (recipient) => rcptCounts.get(recipient) ?? 0,
+    holdDelivery(recipient) {
+      let onArrived = () => {};
+      let onDropped = () => {};
+      const arrived = new Promise<void>((resolve) => {
+        onArrived = resolve;
+      });
+      const dropped = new Promise<void>((resolve) => {
+        onDropped = resolve;
+      });
+      const hold: Hold = { recipient, released: false, onArrived, onDropped, resume: null };
+      holds.add(hold);
+      return {
+        arrived,
+        dropped,
+        release() {
+          hold.released = true;
+          hold.resume?.();
+        },
+      };
     },
     clear() {
       received.length = 0;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { classifySmtpFailure, type SmtpFailure } from "../../../domain/email/smtp-failure.ts";
+import {
+  classifySmtpFailure,
+  redactAddresses,
+  type SmtpFailure,
+} from "../../../domain/email/smtp-failure.ts";
 
 describe("classifySmtpFailure", () => {
   it.each<[string, SmtpFailure]>([
@@ -31,5 +35,14 @@ describe("classifySmtpFailure", () => {
     ["an unknown error", { message: "something odd" }],
   ])("%s is transient", (_, failure) => {
     expect(classifySmtpFailure(failure)).toBe("transient");
+  });
+});
+
+describe("redactAddresses", () => {
+  it("removes every address a server reply quotes, and nothing else", () => {
+    expect(redactAddresses("550 5.1.1 <Ann.Lee+news@example.co.uk>: Recipient address rejected")).toBe(
+      "550 5.1.1 <<address>>: Recipient address rejected",
+    );
+    expect(redactAddresses("421 4.7.0 try again later")).toBe("421 4.7.0 try again later");
   });
 });
