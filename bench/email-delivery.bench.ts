@@ -99,8 +99,6 @@ function writeSection(lines: string[]): void {
     ? existing.replace(pattern, section.trimEnd())
     : `${existing.trimEnd()}\n\n${section}`;
   writeFileSync(BENCHMARKS_FILE, `${updated.trimEnd()}\n`);
-  // Aligns the tables as `npm run lint` expects of every Markdown file.
-  execFileSync("npx", ["biome", "format", "--write", BENCHMARKS_FILE], { stdio: "ignore" });
 }
 
 async function main(): Promise<void> {

@@ -1,8 +1,8 @@
 // Sequence email through the whole stack to a real SMTP server: headers, text part, escaping of hostile
 // personal data, one-click unsubscribe in the middle of a run, and how SMTP replies are handled
 // (550: bounced, suppressed, not retried; 421: retried until accepted).
-import { Client, Connection } from "@temporalio/client";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
+import type { Client } from "@temporalio/client";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import type { SequenceDefinition } from "../../domain/sequences/definition.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
@@ -60,13 +60,12 @@ beforeAll(async () => {
     ]),
   );
   await stack.startWorker();
-  temporal = new Client({ connection: await Connection.connect({ address: inject("temporalAddress") }) });
+  temporal = await stack.temporal();
 });
 
 afterAll(async () => {
   await stack?.stop();
   await sink?.stop();
-  await temporal?.connection.close();
 });
 
 beforeEach(() => sink.setFailure(null));

@@ -1,8 +1,8 @@
 // Issue #3: every behavioural segment's entry and exit, from events through the API and from the
 // segment sweep (the real Temporal workflow, started by hand with a reference time days ahead, and by
 // its Schedule). Membership history and segment_changed outbox rows are kept for every move.
-import { Client, Connection } from "@temporalio/client";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import type { Client } from "@temporalio/client";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { segmentSweepScheduleId } from "../../worker/segment-sweep-schedule.ts";
 import type { segmentSweepWorkflow } from "../../workflows/segment-sweep-workflow.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
@@ -19,13 +19,12 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   stack = await startTestStack({ smtpUrl: sink.url, env: { SEGMENT_SWEEP_INTERVAL: "1h" } });
   await stack.startWorker();
-  temporal = new Client({ connection: await Connection.connect({ address: inject("temporalAddress") }) });
+  temporal = await stack.temporal();
 });
 
 afterAll(async () => {
   await stack?.stop();
   await sink?.stop();
-  await temporal?.connection.close();
 });
 
 async function send(type: string, contact: Record<string, string>, properties: Record<string, unknown> = {}) {

@@ -1,6 +1,6 @@
 // Goals end a run at once, even in the middle of a wait; a marketing run ends on unsubscribe.
-import { Client, Connection } from "@temporalio/client";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import type { Client } from "@temporalio/client";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import { recordHistory } from "../support/history-recorder.ts";
@@ -27,13 +27,12 @@ beforeAll(async () => {
     goals: [{ type: "stage_reached", stage: "mql" }],
   });
   await stack.startWorker();
-  temporal = new Client({ connection: await Connection.connect({ address: inject("temporalAddress") }) });
+  temporal = await stack.temporal();
 });
 
 afterAll(async () => {
   await stack?.stop();
   await sink?.stop();
-  await temporal?.connection.close();
 });
 
 describe("sequence goals", () => {

@@ -1,7 +1,7 @@
 // Issue: the whole stack for real. A stage change through the HTTP API reaches Temporal through the
 // outbox, and the welcome email arrives at a real SMTP server, exactly once.
-import { Client, Connection } from "@temporalio/client";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import type { Client } from "@temporalio/client";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import { sequenceRunStatusQuery } from "../../workflows/sequence-signals.ts";
@@ -31,13 +31,12 @@ beforeAll(async () => {
     goals: [],
   });
   await stack.startWorker();
-  temporal = new Client({ connection: await Connection.connect({ address: inject("temporalAddress") }) });
+  temporal = await stack.temporal();
 });
 
 afterAll(async () => {
   await stack?.stop();
   await sink?.stop();
-  await temporal?.connection.close();
 });
 
 async function createContact(email: string, name = "Ada Lovelace"): Promise<string> {

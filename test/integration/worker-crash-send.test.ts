@@ -2,7 +2,7 @@
 // the SMTP server accepted the message neither loses nor duplicates the email once a worker runs again.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Client, Connection } from "@temporalio/client";
+import type { Client } from "@temporalio/client";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
@@ -22,14 +22,13 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   stack = await startTestStack({ smtpUrl: sink.url });
   await publishSequenceVersion(stack.store, "welcome", builtIn("welcome"));
-  temporal = new Client({ connection: await Connection.connect({ address: inject("temporalAddress") }) });
+  temporal = await stack.temporal();
 });
 
 afterAll(async () => {
   for (const child of children) child.kill("SIGKILL");
   await stack?.stop();
   await sink?.stop();
-  await temporal?.connection.close();
 });
 
 /** Starts a worker process with the stack's configuration and resolves once it polls. */

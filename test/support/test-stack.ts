@@ -2,17 +2,21 @@
 // its own task queues on the shared Temporal dev server, the real API on a free port, and a worker.
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
+import type { Client } from "@temporalio/client";
 import pino from "pino";
 import { inject } from "vitest";
 import { createApp } from "../../api/app.ts";
 import { type NurtureflowConfig, parseConfig } from "../../domain/config.ts";
 import { type ContactStore, openContactStore } from "../../prisma/client.ts";
+import { lazyTemporalClient } from "../../worker/temporal-client.ts";
 import { startWorkerRuntime, type WorkerRuntime } from "../../worker/worker-runtime.ts";
 import { createDatabaseFromTemplate } from "./postgres.ts";
 import { quietTemporalRuntime } from "./quiet-runtime.ts";
 
 export interface TestStack {
   config: NurtureflowConfig;
+  /** A client of the stack's Temporal server, connected on first use and closed by stop(). */
+  temporal(): Promise<Client>;
   store: ContactStore;
   baseUrl: string;
   worker: WorkerRuntime | null;
@@ -52,8 +56,10 @@ export async function startTestStack(options: {
     ...options.env,
   });
 
+  const temporalClient = lazyTemporalClient(config);
   const stack: TestStack = {
     config,
+    temporal: temporalClient.get,
     store,
     baseUrl,
     worker: null,
@@ -72,6 +78,7 @@ export async function startTestStack(options: {
     },
     async stop() {
       await stack.stopWorker();
+      await temporalClient.close();
       await new Promise((resolve) => server.close(resolve));
       await store.$disconnect();
     },
