@@ -6,6 +6,7 @@ import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { docsPage } from "./docs-page.ts";
+import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
@@ -35,6 +36,8 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   const app = express();
   app.disable("x-powered-by");
   const document = openApiDocument(config.publicUrl);
+  const metrics = createApiMetrics(store);
+  app.use(metrics.observeRequests);
 
   app.get("/healthz", async (_req, res) => {
     try {
@@ -43,6 +46,9 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     } catch {
       res.status(503).json({ status: "unavailable", database: "unreachable" });
     }
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get("/openapi.json", (_req, res) => {
     res.json(document);

@@ -232,6 +232,12 @@ export function openApiDocument(publicUrl: string) {
       "/healthz": {
         get: { summary: "Liveness and database check", responses: { "200": { description: "OK" } } },
       },
+      "/metrics": {
+        get: {
+          summary: "Prometheus metrics: requests per route, outbox backlog, process",
+          responses: { "200": { description: "Prometheus text format" } },
+        },
+      },
     },
   };
 }

@@ -108,6 +108,20 @@ describe("PUT /v1/contacts/:id/stage", () => {
 });
 
 describe("service routes", () => {
+  test("/metrics counts requests per route pattern, never per id, and shows the outbox backlog", async () => {
+    await api(stack, "GET", `/v1/contacts/${contactId}`);
+    const response = await fetch(`${stack.baseUrl}/metrics`);
+    const text = await response.text();
+    expect(response.headers.get("content-type")).toContain("text/plain");
+    expect(text).toMatch(
+      /nurtureflow_http_requests_total\{method="GET",route="\/v1\/contacts\/:id",status="200"\} [1-9]/,
+    );
+    expect(text).not.toContain(contactId);
+    // No worker runs in this file, so every change written so far is still pending.
+    const pending = await stack.store.outbox.count({ where: { dispatchedAt: null } });
+    expect(text).toContain(`nurtureflow_outbox_pending ${pending}`);
+  });
+
   test("/healthz answers ok and /openapi.json documents the contact routes", async () => {
     expect((await api(stack, "GET", "/healthz")).body).toEqual({ status: "ok" });
     const document = (await api(stack, "GET", "/openapi.json")).body;

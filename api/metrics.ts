@@ -1,0 +1,52 @@
+// Prometheus metrics of the API process (/metrics): request counts and latencies per route, the
+// outbox backlog (changes acknowledged but not yet handed to Temporal), and Node's default metrics.
+import type { NextFunction, Request, Response } from "express";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ContactStore } from "../prisma/client.ts";
+
+export interface ApiMetrics {
+  registry: Registry;
+  observeRequests(req: Request, res: Response, next: NextFunction): void;
+}
+
+export function createApiMetrics(store: ContactStore): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "nurtureflow_api_" });
+  const labelNames = ["method", "route", "status"] as const;
+  const requests = new Counter({
+    name: "nurtureflow_http_requests_total",
+    help: "HTTP requests answered",
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "nurtureflow_http_request_duration_seconds",
+    help: "HTTP request duration",
+    labelNames,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "nurtureflow_outbox_pending",
+    help: "Contact changes written but not yet delivered to Temporal",
+    registers: [registry],
+    async collect() {
+      this.set(await store.outbox.count({ where: { dispatchedAt: null } }));
+    },
+  });
+
+  return {
+    registry,
+    observeRequests(req, res, next) {
+      const stop = duration.startTimer();
+      res.on("finish", () => {
+        // The matched route pattern, not the URL: ids and tokens must not become label values.
+        const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : "unmatched";
+        const labels = { method: req.method, route, status: String(res.statusCode) };
+        requests.inc(labels);
+        stop(labels);
+      });
+      next();
+    },
+  };
+}
