@@ -16,19 +16,15 @@ export async function addActivityFacts(
   facts: readonly ActivityFacts[],
 ): Promise<void> {
   if (facts.length === 0) return;
-  // GREATEST ignores NULLs, so a contact's first activity simply sets the column.
+  // GREATEST ignores NULLs, so a contact's first activity simply sets the column. One JSON parameter:
+  // Prisma converts array parameters element by element, which for many rows costs milliseconds.
   await tx.$executeRaw`
     UPDATE "Contact" c SET
-      "lastActivityAt" = GREATEST(c."lastActivityAt", u.last_activity),
-      "lastOrderAt" = GREATEST(c."lastOrderAt", u.last_order),
+      "lastActivityAt" = GREATEST(c."lastActivityAt", u."lastActivityAt"),
+      "lastOrderAt" = GREATEST(c."lastOrderAt", u."lastOrderAt"),
       "orderCount" = c."orderCount" + u.orders,
       "totalRevenue" = c."totalRevenue" + u.revenue
-    FROM unnest(
-      ${facts.map((f) => f.contactId)}::uuid[],
-      ${facts.map((f) => f.lastActivityAt)}::timestamp[],
-      ${facts.map((f) => f.lastOrderAt)}::timestamp[],
-      ${facts.map((f) => f.orders)}::int[],
-      ${facts.map((f) => f.revenue)}::numeric[]
-    ) AS u(id, last_activity, last_order, orders, revenue)
-    WHERE c.id = u.id`;
+    FROM json_to_recordset(${JSON.stringify(facts)}::json) AS u(
+      "contactId" uuid, "lastActivityAt" timestamp, "lastOrderAt" timestamp, orders int, revenue numeric)
+    WHERE c.id = u."contactId"`;
 }

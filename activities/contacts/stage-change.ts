@@ -1,5 +1,5 @@
 // Moves a contact to a lifecycle stage: the contact row, its stage history and the outbox row are
-// written in one transaction.
+// written in one transaction. Batch ingestion plans many moves in memory and writes them together.
 
 import {
   higherStage,
@@ -8,7 +8,7 @@ import {
   type StageChangeSource,
 } from "../../domain/lifecycle/stages.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { enqueueContactChange } from "../outbox/outbox-writer.ts";
+import { enqueueContactChange, enqueueContactChanges } from "../outbox/outbox-writer.ts";
 
 export interface StageChangeRequest {
   contactId: string;
@@ -28,6 +28,24 @@ export class ContactNotFoundError extends Error {
   }
 }
 
+export interface StoredStages {
+  lifecycleStage: string;
+  highestStage: string;
+}
+
+/** Moving a contact whose stored stages are `current` to `to`; null when it is already there. */
+export function stageMove(
+  current: StoredStages,
+  to: LifecycleStage,
+): { from: LifecycleStage; highestStage: LifecycleStage } | null {
+  const from = isLifecycleStage(current.lifecycleStage) ? current.lifecycleStage : "subscriber";
+  if (from === to) return null;
+  return {
+    from,
+    highestStage: higherStage(isLifecycleStage(current.highestStage) ? current.highestStage : from, to),
+  };
+}
+
 /** Runs inside the caller's transaction; locks the contact row so concurrent moves serialise. */
 export async function changeStageInTransaction(
   tx: Prisma.TransactionClient,
@@ -37,12 +55,9 @@ export async function changeStageInTransaction(
     SELECT "lifecycleStage", "highestStage" FROM "Contact" WHERE id = ${request.contactId}::uuid FOR UPDATE`;
   const current = rows[0];
   if (!current) throw new ContactNotFoundError(request.contactId);
-  const from = isLifecycleStage(current.lifecycleStage) ? current.lifecycleStage : "subscriber";
-  if (from === request.to) return { changed: false, stage: from };
-  const highest = higherStage(
-    isLifecycleStage(current.highestStage) ? current.highestStage : from,
-    request.to,
-  );
+  const move = stageMove(current, request.to);
+  if (!move) return { changed: false, stage: request.to };
+  const { from, highestStage: highest } = move;
   const occurredAt = request.occurredAt ?? new Date();
   await tx.contact.update({
     where: { id: request.contactId },
@@ -65,4 +80,41 @@ export async function changeStageInTransaction(
     occurredAt: occurredAt.toISOString(),
   });
   return { changed: true, from, to: request.to, highestStage: highest };
+}
+
+export interface StageChangeRecord {
+  contactId: string;
+  from: LifecycleStage;
+  to: LifecycleStage;
+  highestStage: LifecycleStage;
+  reason: string;
+  source: StageChangeSource;
+  occurredAt: Date;
+}
+
+/**
+ * Writes stage changes planned in memory (with stageMove) for contacts whose rows the caller has
+ * locked, in a few statements whatever their number; a contact's last change leaves its stages.
+ */
+export async function recordStageChanges(
+  tx: Prisma.TransactionClient,
+  changes: readonly StageChangeRecord[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const last = [...new Map(changes.map((change) => [change.contactId, change])).values()];
+  await tx.$executeRaw`
+    UPDATE "Contact" c SET "lifecycleStage" = u.to, "highestStage" = u."highestStage", "updatedAt" = ${new Date()}::timestamp
+    FROM json_to_recordset(${JSON.stringify(last)}::json) AS u("contactId" uuid, "to" text, "highestStage" text)
+    WHERE c.id = u."contactId"`;
+  await tx.$executeRaw`
+    INSERT INTO "StageChange" ("contactId", "fromStage", "toStage", reason, source, "occurredAt")
+    SELECT "contactId", "from", "to", reason, source, "occurredAt" FROM json_to_recordset(${JSON.stringify(changes)}::json)
+      AS u("contactId" uuid, "from" text, "to" text, reason text, source text, "occurredAt" timestamp)`;
+  await enqueueContactChanges(
+    tx,
+    changes.map(({ contactId, from, to, occurredAt }) => ({
+      contactId,
+      change: { kind: "stage_changed", from, to, occurredAt: occurredAt.toISOString() },
+    })),
+  );
 }

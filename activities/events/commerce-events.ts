@@ -51,48 +51,53 @@ function foldCarts(events: readonly CommerceEvent[]): Map<string, CartState> {
   return carts;
 }
 
-async function saveCarts(tx: Prisma.TransactionClient, carts: Map<string, CartState>): Promise<void> {
-  for (const [id, cart] of carts) {
-    const fields = {
-      status: cart.status,
-      ...(cart.value !== undefined ? { value: cart.value } : {}),
-      ...(cart.items !== undefined ? { items: cart.items as Prisma.InputJsonValue } : {}),
-      ...(cart.abandonedAt ? { abandonedAt: cart.abandonedAt } : {}),
-    };
-    await tx.cart.upsert({
-      where: { id },
-      create: { id, contactId: cart.contactId, ...fields },
-      update: fields,
-    });
-  }
+/**
+ * Every cart in two statements: the missing ones are created with the defaults, then each is updated
+ * with what the batch says (a field the batch does not mention keeps its value). The update locks
+ * the row, so a concurrent batch's write to the same cart is not lost.
+ */
+async function saveCarts(
+  tx: Prisma.TransactionClient,
+  carts: Map<string, CartState>,
+  now: Date,
+): Promise<void> {
+  // Absent fields are left out of the JSON and read as NULL, which keeps the stored value.
+  const rows = JSON.stringify([...carts].map(([id, cart]) => ({ id, ...cart })));
+  await tx.$executeRaw`
+    INSERT INTO "Cart" (id, "contactId", "updatedAt")
+    SELECT id, "contactId", ${now}::timestamp FROM json_to_recordset(${rows}::json) AS u(id text, "contactId" uuid)
+    ON CONFLICT (id) DO NOTHING`;
+  await tx.$executeRaw`
+    UPDATE "Cart" c SET status = u.status, value = COALESCE(u.value, c.value),
+      items = COALESCE(u.items, c.items), "abandonedAt" = COALESCE(u."abandonedAt", c."abandonedAt"),
+      "updatedAt" = ${now}::timestamp
+    FROM json_to_recordset(${rows}::json)
+      AS u(id text, status text, value numeric, items jsonb, "abandonedAt" timestamp)
+    WHERE c.id = u.id`;
 }
 
 /** Writes the batch's carts and orders; returns the orders that are new (a replayed order id is not). */
 export async function applyCommerceEvents(
   tx: Prisma.TransactionClient,
   events: readonly CommerceEvent[],
+  now: Date,
 ): Promise<PlacedOrder[]> {
   const commerce = events.filter((event) => event.type in CART_STATUS_BY_EVENT);
   if (commerce.length === 0) return [];
-  await saveCarts(tx, foldCarts(commerce));
-  const orders = commerce.flatMap((event) =>
-    event.type === "order_placed"
-      ? [
-          {
-            id: String(event.properties.orderId),
-            contactId: event.contactId,
-            cartId: typeof event.properties.cartId === "string" ? event.properties.cartId : null,
-            total: Number(event.properties.total),
-            placedAt: event.occurredAt,
-          },
-        ]
-      : [],
-  );
+  await saveCarts(tx, foldCarts(commerce), now);
+  const orders = commerce.filter((event) => event.type === "order_placed");
   if (orders.length === 0) return [];
-  const inserted = await tx.order.createManyAndReturn({
-    data: orders,
-    skipDuplicates: true,
-    select: { contactId: true, total: true, placedAt: true },
-  });
-  return inserted.map((order) => ({ ...order, total: order.total.toNumber() }));
+  const rows = orders.map((event) => ({
+    id: String(event.properties.orderId),
+    contactId: event.contactId,
+    cartId: typeof event.properties.cartId === "string" ? event.properties.cartId : null,
+    total: Number(event.properties.total),
+    placedAt: event.occurredAt,
+  }));
+  return tx.$queryRaw<PlacedOrder[]>`
+    INSERT INTO "Order" (id, "contactId", "cartId", total, "placedAt")
+    SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json)
+      AS u(id text, "contactId" uuid, "cartId" text, total numeric, "placedAt" timestamp)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING "contactId"::text AS "contactId", total::float8 AS total, "placedAt"`;
 }

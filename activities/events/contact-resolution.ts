@@ -44,33 +44,32 @@ async function contactsByEmail(
   tx: Prisma.TransactionClient,
   emails: string[],
   created: Set<string>,
+  now: Date,
 ): Promise<Map<string, string>> {
   const byEmail = new Map<string, string>();
-  const found = await tx.contact.findMany({
-    where: { email: { in: emails } },
-    select: { id: true, email: true },
-  });
-  for (const contact of found) byEmail.set(contact.email as string, contact.id);
+  if (emails.length === 0) return byEmail;
+  const find = async (wanted: string[]) => {
+    const rows = await tx.$queryRaw<Array<{ id: string; email: string }>>`
+      SELECT id::text AS id, email FROM "Contact"
+      WHERE email IN (SELECT json_array_elements_text(${JSON.stringify(wanted)}::json))`;
+    for (const contact of rows) byEmail.set(contact.email, contact.id);
+  };
+  await find(emails);
   const missing = emails.filter((email) => !byEmail.has(email));
   if (missing.length === 0) return byEmail;
-  // skipDuplicates: a concurrent request may create the same email; the read below then finds its row.
-  const inserted = await tx.contact.createManyAndReturn({
-    data: missing.map((email) => ({ email })),
-    skipDuplicates: true,
-    select: { id: true, email: true },
-  });
+  // ON CONFLICT: a concurrent request may create the same email; the read below then finds its row.
+  const rows = missing.map((email) => ({ id: randomUUID(), email }));
+  const inserted = await tx.$queryRaw<Array<{ id: string; email: string }>>`
+    INSERT INTO "Contact" (id, email, "updatedAt")
+    SELECT id, email, ${now}::timestamp FROM json_to_recordset(${JSON.stringify(rows)}::json) AS u(id uuid, email text)
+    ON CONFLICT DO NOTHING
+    RETURNING id::text AS id, email`;
   for (const contact of inserted) {
-    byEmail.set(contact.email as string, contact.id);
+    byEmail.set(contact.email, contact.id);
     created.add(contact.id);
   }
   const raced = missing.filter((email) => !byEmail.has(email));
-  if (raced.length > 0) {
-    const rows = await tx.contact.findMany({
-      where: { email: { in: raced } },
-      select: { id: true, email: true },
-    });
-    for (const contact of rows) byEmail.set(contact.email as string, contact.id);
-  }
+  if (raced.length > 0) await find(raced);
   return byEmail;
 }
 
@@ -107,10 +106,11 @@ export async function resolveContacts(
   const created = new Set<string>();
   const mergeTargets = new Set<string>();
 
-  const known = await tx.contact.findMany({
-    where: { id: { in: unique(refs.map((ref) => ref.id)) } },
-    select: { id: true, mergedIntoId: true },
-  });
+  const ids = unique(refs.map((ref) => ref.id));
+  const known =
+    ids.length === 0
+      ? []
+      : await tx.contact.findMany({ where: { id: { in: ids } }, select: { id: true, mergedIntoId: true } });
   // A merged ghost's id keeps working: it names the contact it was merged into.
   const byId = new Map(known.map((contact) => [contact.id, contact.mergedIntoId ?? contact.id]));
   const problems = refs.flatMap((ref, index) =>
@@ -120,7 +120,7 @@ export async function resolveContacts(
   );
   if (problems.length > 0) throw new EventRejectedError(problems);
 
-  const byEmail = await contactsByEmail(tx, unique(refs.map((ref) => ref.email)), created);
+  const byEmail = await contactsByEmail(tx, unique(refs.map((ref) => ref.email)), created, now);
   const identified = (ref: ContactRef): string | undefined =>
     (ref.id && byId.get(ref.id)) || (ref.email ? byEmail.get(ref.email) : undefined);
 
@@ -134,10 +134,13 @@ export async function resolveContacts(
   }
 
   const anonymousIds = unique(refs.map((ref) => ref.anonymousId));
-  const identities = await tx.anonymousIdentity.findMany({
-    where: { anonymousId: { in: anonymousIds } },
-    include: { contact: { select: { email: true, mergedIntoId: true } } },
-  });
+  const identities =
+    anonymousIds.length === 0
+      ? []
+      : await tx.anonymousIdentity.findMany({
+          where: { anonymousId: { in: anonymousIds } },
+          include: { contact: { select: { email: true, mergedIntoId: true } } },
+        });
   const byAnonymousId = new Map<string, string>();
   // Ghost → contact merged in this call: a ghost with two anonymous ids is merged once.
   const mergedNow = new Map<string, string>();

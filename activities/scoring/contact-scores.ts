@@ -1,30 +1,25 @@
 // Lead scores in the contact store: behaviour points are recorded per event (ScoreContribution) and
-// decay when read; fit points come from the contact's properties as they are now.
+// decay with time; fit points come from the contact's properties as they are now. The contact row
+// keeps its score and the running score it moves from.
 
 import type { ContactEvent } from "../../domain/events/event-types.ts";
+import {
+  advanceRunningScore,
+  type RunningScore,
+  runningScoreOf,
+  scoreFromRunning,
+} from "../../domain/scoring/running-score.ts";
 import { type ScoreContributor, scoreOf, topContributors } from "../../domain/scoring/score.ts";
-import { fitEntries, pointsForEvent, type ScoreEntry } from "../../domain/scoring/score-entries.ts";
+import {
+  type BehaviourEntry,
+  fitEntries,
+  pointsForEvent,
+  type ScoreEntry,
+} from "../../domain/scoring/score-entries.ts";
 import type { ScoringRules } from "../../domain/scoring/scoring-rules.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 
 type ScoreReader = Pick<Prisma.TransactionClient, "contact" | "scoreContribution">;
-
-/** Records the behaviour points each event earns under the current rules. */
-export async function recordEventPoints(
-  tx: Prisma.TransactionClient,
-  events: ReadonlyArray<ContactEvent & { contactId: string }>,
-  rules: ScoringRules,
-): Promise<void> {
-  const data = events.flatMap((event) =>
-    pointsForEvent(event, rules).map((entry) => ({
-      contactId: event.contactId,
-      rule: entry.rule,
-      points: entry.points,
-      occurredAt: event.occurredAt,
-    })),
-  );
-  if (data.length > 0) await tx.scoreContribution.createMany({ data });
-}
 
 export async function loadScoreEntries(
   db: ScoreReader,
@@ -56,23 +51,84 @@ export async function loadScoreEntries(
   return entries;
 }
 
-/** Recomputes and stores the scores of these contacts as of `now`; returns them by contact id. */
-export async function refreshScores(
+interface ScoreStateRow {
+  id: string;
+  properties: Record<string, unknown> | null;
+  behaviourScore: number;
+  scoredAt: Date | null;
+  scoreHalfLifeDays: number | null;
+}
+
+async function recordPoints(
+  tx: Prisma.TransactionClient,
+  points: ReadonlyArray<{ contactId: string; entry: BehaviourEntry }>,
+): Promise<void> {
+  if (points.length === 0) return;
+  const rows = points.map(({ contactId, entry }) => ({ contactId, ...entry }));
+  await tx.$executeRaw`
+    INSERT INTO "ScoreContribution" ("contactId", rule, points, "occurredAt")
+    SELECT "contactId", rule, points, "occurredAt" FROM json_to_recordset(${JSON.stringify(rows)}::json)
+      AS u("contactId" uuid, rule text, points float8, "occurredAt" timestamp)`;
+}
+
+/**
+ * Records the behaviour points the events earn and moves the scores of these contacts (whose rows the
+ * caller has locked) to now; returns them by contact id. A score moves from the contact's running
+ * score, so the cost does not grow with its history; it is rebuilt from every recorded point when the
+ * running score cannot be advanced exactly (see advanceRunningScore) and for `rebuild`, the contacts
+ * that received points some other way (a merged ghost's).
+ */
+export async function scoreEvents(
   tx: Prisma.TransactionClient,
   contactIds: readonly string[],
+  events: ReadonlyArray<ContactEvent & { contactId: string }>,
   now: Date,
   rules: ScoringRules,
+  rebuild: ReadonlySet<string>,
 ): Promise<Map<string, number>> {
+  const points = events.flatMap((event) =>
+    pointsForEvent(event, rules).map((entry) => ({ contactId: event.contactId, entry })),
+  );
+  await recordPoints(tx, points);
+  const added = new Map<string, BehaviourEntry[]>();
+  for (const { contactId, entry } of points) {
+    const mine = added.get(contactId);
+    if (mine) mine.push(entry);
+    else added.set(contactId, [entry]);
+  }
+  const stored = await tx.$queryRaw<ScoreStateRow[]>`
+    SELECT id::text AS id, properties, "behaviourScore", "scoredAt", "scoreHalfLifeDays"
+    FROM "Contact" WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(contactIds)}::json)::uuid)`;
+
   const scores = new Map<string, number>();
-  for (const [contactId, entries] of await loadScoreEntries(tx, contactIds, rules)) {
+  const running = new Map<string, RunningScore>();
+  const stale: string[] = [];
+  for (const row of stored) {
+    const previous = row.scoredAt
+      ? { points: row.behaviourScore, at: row.scoredAt, halfLifeDays: row.scoreHalfLifeDays }
+      : null;
+    const next = rebuild.has(row.id)
+      ? null
+      : advanceRunningScore(previous, added.get(row.id) ?? [], now, rules);
+    if (!next) {
+      stale.push(row.id);
+      continue;
+    }
+    running.set(row.id, next);
+    scores.set(row.id, scoreFromRunning(next, fitEntries(row.properties ?? {}, rules)));
+  }
+  for (const [contactId, entries] of stale.length > 0 ? await loadScoreEntries(tx, stale, rules) : []) {
+    running.set(contactId, runningScoreOf(entries, now, rules));
     scores.set(contactId, scoreOf(entries, now, rules));
   }
-  if (scores.size > 0) {
-    await tx.$executeRaw`
-      UPDATE "Contact" c SET score = u.score
-      FROM unnest(${[...scores.keys()]}::uuid[], ${[...scores.values()]}::float8[]) AS u(id, score)
-      WHERE c.id = u.id`;
-  }
+  if (scores.size === 0) return scores;
+  const updates = [...running].map(([id, state]) => ({ id, score: scores.get(id), ...state }));
+  await tx.$executeRaw`
+    UPDATE "Contact" c SET score = u.score, "behaviourScore" = u.points, "scoredAt" = u.at,
+      "scoreHalfLifeDays" = u."halfLifeDays"
+    FROM json_to_recordset(${JSON.stringify(updates)}::json)
+      AS u(id uuid, score float8, points float8, at timestamp, "halfLifeDays" float8)
+    WHERE c.id = u.id`;
   return scores;
 }
 

@@ -25,6 +25,7 @@ interface ProfileRow {
   revenue: number;
   lifecycleStage: string;
   segment: string;
+  segmentCheckAt: Date | null;
   ordersInWindow: number;
   openCartAbandonedAt: Date | null;
 }
@@ -41,6 +42,7 @@ function selectProfiles(now: Date, thresholds: SegmentThresholds, where: Prisma.
   return Prisma.sql`
     SELECT c.id::text AS id, c.email IS NULL AS anonymous, c."createdAt", c."lastActivityAt",
       c."lastOrderAt", c."orderCount", c."totalRevenue"::float8 AS revenue, c."lifecycleStage", c.segment,
+      c."segmentCheckAt",
       (SELECT count(*)::int FROM "Order" o
         WHERE o."contactId" = c.id AND o."placedAt" > ${windowStart} AND o."placedAt" <= ${now}) AS "ordersInWindow",
       (SELECT max(k."abandonedAt") FROM "Cart" k
@@ -76,22 +78,25 @@ async function applySegments(
 ): Promise<SegmentMove[]> {
   if (rows.length === 0) return [];
   const moves: SegmentMove[] = [];
-  const checks: Array<Date | null> = [];
-  const segments: string[] = [];
+  // Only rows whose columns change are written: rewriting a contact row costs as much as changing it.
+  const changed: Array<{ id: string; segment: string; checkAt: Date | null }> = [];
   for (const row of rows) {
     const profile = profileOf(row);
     const to = classifySegment(profile, now, thresholds);
     const first = firstClassification.has(row.id);
     const from = !first && isBehaviouralSegment(row.segment) ? row.segment : null;
     if (first || from !== to) moves.push({ contactId: row.id, from, to });
-    segments.push(to);
-    checks.push(nextTimeDrivenChangeAt(profile, now, thresholds));
+    const checkAt = nextTimeDrivenChangeAt(profile, now, thresholds);
+    if (row.segment !== to || row.segmentCheckAt?.getTime() !== checkAt?.getTime()) {
+      changed.push({ id: row.id, segment: to, checkAt });
+    }
   }
-  const ids = rows.map((row) => row.id);
-  await tx.$executeRaw`
-    UPDATE "Contact" c SET segment = u.segment, "segmentCheckAt" = u.check_at
-    FROM unnest(${ids}::uuid[], ${segments}::text[], ${checks}::timestamp[]) AS u(id, segment, check_at)
-    WHERE c.id = u.id`;
+  if (changed.length > 0) {
+    await tx.$executeRaw`
+      UPDATE "Contact" c SET segment = u.segment, "segmentCheckAt" = u."checkAt"
+      FROM json_to_recordset(${JSON.stringify(changed)}::json) AS u(id uuid, segment text, "checkAt" timestamp)
+      WHERE c.id = u.id`;
+  }
   if (moves.length > 0) {
     const moved = moves.map((move) => move.contactId);
     await tx.segmentMembership.updateMany({
@@ -125,7 +130,12 @@ export async function refreshSegments(
 ): Promise<SegmentMove[]> {
   if (contactIds.length === 0) return [];
   const rows = await tx.$queryRaw<ProfileRow[]>(
-    selectProfiles(now, thresholds, Prisma.sql`c.id = ANY(${[...contactIds]}::uuid[])`, Prisma.empty),
+    selectProfiles(
+      now,
+      thresholds,
+      Prisma.sql`c.id IN (SELECT json_array_elements_text(${JSON.stringify(contactIds)}::json)::uuid)`,
+      Prisma.empty,
+    ),
   );
   return applySegments(tx, rows, now, thresholds, firstClassification);
 }

@@ -9,6 +9,8 @@ export type ScoreEntry =
   | { kind: "behaviour"; rule: string; points: number; occurredAt: Date }
   | { kind: "fit"; rule: string; points: number };
 
+export type BehaviourEntry = Extract<ScoreEntry, { kind: "behaviour" }>;
+
 /** Labels read like the rule: "email_clicked", "page_view[path=/pricing]". */
 function eventRuleLabel(rule: EventPointsRule): string {
   const conditions = Object.entries(rule.propertyEquals ?? {}).map(([key, value]) => `${key}=${value}`);
@@ -19,7 +21,7 @@ function fitRuleLabel(rule: FitPointsRule): string {
   return `${rule.property}=${rule.equals}`;
 }
 
-export function pointsForEvent(event: ContactEvent, rules: ScoringRules): ScoreEntry[] {
+export function pointsForEvent(event: ContactEvent, rules: ScoringRules): BehaviourEntry[] {
   return rules.eventPoints
     .filter(
       (rule) =>

@@ -17,7 +17,7 @@ function byLabel(a: string, b: string): number {
 }
 
 // Decay yields long fractions; two decimals keep scores stable to show, store and compare.
-function roundPoints(points: number): number {
+export function roundPoints(points: number): number {
   return Math.round(points * 100) / 100;
 }
 

@@ -262,3 +262,45 @@ describe("scoring and stages through the API", () => {
     await stack.store.setting.deleteMany({});
   });
 });
+
+describe("running score", () => {
+  const DAY_MS = 86_400_000;
+  const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+  const eventAt = (type: string, email: string, occurredAt: string) => ({
+    ...event(type, { email }),
+    occurredAt,
+  });
+
+  test("batch after batch, and across half-life changes, the stored score is the one from every point", async () => {
+    const email = "hal@example.com";
+    const defaults = (await api(stack, "GET", "/v1/scoring/rules")).body;
+    const scoreOf = async () => {
+      const contact = await contactByEmail(email);
+      const report = await api(stack, "GET", `/v1/contacts/${contact.id}/score`);
+      expect(report.body.score).toBe(contact.score);
+      return contact.score;
+    };
+
+    await api(stack, "POST", "/v1/events", eventAt("form_submitted", email, at(-30 * DAY_MS)));
+    expect(await scoreOf()).toBe(5);
+    await api(stack, "POST", "/v1/events", {
+      events: [eventAt("email_clicked", email, at(-60 * DAY_MS)), eventAt("page_view", email, at(-1_000))],
+    });
+    expect(await scoreOf()).toBe(5 + 0.75 + 1);
+
+    // Another half-life: the running score is rebuilt from the recorded points.
+    await api(stack, "PUT", "/v1/scoring/rules", { ...defaults, halfLifeDays: 15 });
+    await api(stack, "POST", "/v1/events", eventAt("email_opened", email, at(-1_000)));
+    expect(await scoreOf()).toBe(4.69);
+
+    await api(stack, "PUT", "/v1/scoring/rules", { ...defaults, halfLifeDays: null });
+    // An hour ahead (clock skew): counted fresh until its time comes, then it decays.
+    await api(stack, "POST", "/v1/events", eventAt("email_opened", email, at(3_600_000)));
+    expect(await scoreOf()).toBe(16);
+
+    await api(stack, "PUT", "/v1/scoring/rules", defaults);
+    await api(stack, "POST", "/v1/events", eventAt("page_view", email, at(-1_000)));
+    expect(await scoreOf()).toBe(5 + 0.75 + 1 + 1 + 1 + 1);
+    await stack.store.setting.deleteMany({});
+  });
+});
