@@ -1,5 +1,6 @@
 // A scratch database for one benchmark run on the local PostgreSQL, migrated like production.
 import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { databaseUrl, withAdmin } from "../test/support/postgres.ts";
 
 export interface BenchDatabase {
@@ -25,7 +26,6 @@ export async function createBenchDatabase(label: string): Promise<BenchDatabase>
 
 /** Peak resident memory of this process so far (VmHWM), in MiB. */
 export async function peakRssMiB(pid: number | "self" = "self"): Promise<number> {
-  const { readFile } = await import("node:fs/promises");
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round(kib / 1024);
