@@ -2,6 +2,7 @@
 // Deterministic: all effects go through activities; timers and signals only.
 import {
   ActivityFailure,
+  type ActivityOptions,
   condition,
   log,
   proxyActivities,
@@ -41,7 +42,7 @@ const enrollments = proxyActivities<EnrollmentActivities>({
 
 export async function sequenceWorkflow(input: SequenceRunInput): Promise<SequenceRunStatus> {
   const { definition } = input.sequence;
-  const email = proxyActivities<SequenceEmailActivities>({
+  const emailOptions: ActivityOptions = {
     taskQueue: input.emailTaskQueue,
     startToCloseTimeout: "1 minute",
     // The send heartbeats while it talks to SMTP: an attempt on a worker that died is retried after
@@ -49,7 +50,7 @@ export async function sequenceWorkflow(input: SequenceRunInput): Promise<Sequenc
     heartbeatTimeout: "10 seconds",
     // SMTP 4xx and connection failures are retried with backoff; 5xx are handled inside the activity.
     retry: { initialInterval: "2 seconds", backoffCoefficient: 2, maximumInterval: "5 minutes" },
-  });
+  };
 
   const status: SequenceRunStatus = {
     enrollmentId: input.enrollmentId,
@@ -73,6 +74,8 @@ export async function sequenceWorkflow(input: SequenceRunInput): Promise<Sequenc
 
   for (const [index, step] of definition.steps.entries()) {
     if (status.exitReason) break;
+    // The one-line summary operators read per step in the Temporal UI (timer and activity metadata).
+    const stepLabel = `step ${index + 1}/${definition.steps.length} "${step.id}"`;
     status.stepIndex = index;
     status.stepId = step.id;
     if (step.type === "wait") {
@@ -82,20 +85,22 @@ export async function sequenceWorkflow(input: SequenceRunInput): Promise<Sequenc
         { key: NfStatus, value: "waiting" },
         { key: NfNextActionAt, value: new Date(Date.now() + ms) },
       ]);
-      setCurrentDetails(
-        `step ${index + 1}/${definition.steps.length} "${step.id}": waiting ${step.duration}`,
-      );
+      setCurrentDetails(`${stepLabel}: waiting ${step.duration}`);
       // Wakes early when a goal, an unsubscribe or a cancellation ends the run.
-      await condition(() => status.exitReason !== null, ms);
+      await condition(() => status.exitReason !== null, ms, {
+        summary: `${stepLabel}: wait ${step.duration}`,
+      });
     } else if (step.type === "send_email") {
       status.state = "sending";
       upsertSearchAttributes([
         { key: NfStatus, value: "sending" },
         { key: NfNextActionAt, value: null },
       ]);
-      setCurrentDetails(
-        `step ${index + 1}/${definition.steps.length} "${step.id}": sending ${step.template}`,
-      );
+      setCurrentDetails(`${stepLabel}: sending ${step.template}`);
+      const email = proxyActivities<SequenceEmailActivities>({
+        ...emailOptions,
+        summary: `${stepLabel}: send ${step.template}`,
+      });
       try {
         const outcome = await email.sendSequenceEmail({
           ledgerKey: sendLedgerKey(input.enrollmentId, step.id),

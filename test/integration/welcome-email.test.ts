@@ -145,5 +145,14 @@ describe("welcome email for a new lead", () => {
     await settle(1_000);
     expect(sentTo("katherine@example.com")).toHaveLength(1);
     recordHistory(handle.workflowId, "wait-then-send-across-worker-restart");
+
+    // Operators read a one-line summary per step in the Temporal UI.
+    const history = await handle.fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((event) => event.timerStartedEventAttributes || event.activityTaskScheduledEventAttributes)
+      .map((event) => JSON.parse(Buffer.from(event.userMetadata?.summary?.data ?? []).toString() || "null"));
+    expect(summaries).toEqual(
+      expect.arrayContaining(['step 1/2 "pause": wait 4s', 'step 2/2 "send-note": send nurture-mql']),
+    );
   });
 });
