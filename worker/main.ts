@@ -4,10 +4,12 @@ import pino from "pino";
 import { seedBuiltInSequences } from "../activities/sequences/sequence-catalog.ts";
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
+import { routeTemporalLogsTo } from "./temporal-logging.ts";
 import { startWorkerRuntime } from "./worker-runtime.ts";
 
 const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel, name: "worker" });
+routeTemporalLogsTo(logger);
 const store = openContactStore(config.databaseUrl);
 
 const seeded = await seedBuiltInSequences(store);
