@@ -17,35 +17,66 @@ export interface TemplateCatalog {
   resolve(key: string): Promise<ResolvedTemplate>;
 }
 
+/**
+ * How long a key's resolved active version is reused: a version published through the API (or a
+ * first stored version of a built-in key) applies to sends starting at most this long afterwards.
+ * Without it every send would read the template tables, a round trip per message.
+ */
+export const ACTIVE_VERSION_TTL_MS = 5_000;
+
+interface ActiveVersionRow {
+  version: number;
+  subject: string;
+  mjml: string;
+  category: string;
+}
+
 export function createTemplateCatalog(store: ContactStore): TemplateCatalog {
-  return {
-    async resolve(key) {
-      const stored = await store.template.findUnique({ where: { key } });
-      if (stored?.activeVersion) {
-        const version = await store.templateVersion.findUniqueOrThrow({
-          where: { templateKey_version: { templateKey: key, version: stored.activeVersion } },
-        });
-        return {
-          key,
-          version: version.version,
-          category: version.category as TemplateCategory,
-          compiled: await getCompiledTemplate({
-            key,
-            version: version.version,
-            subject: version.subject,
-            mjml: version.mjml,
-          }),
-        };
-      }
-      const file = await loadFileTemplate(key);
-      // Retrying cannot make a missing template appear: fail the step for the workflow to handle.
-      if (!file) throw ApplicationFailure.nonRetryable(`unknown template "${key}"`, "UnknownTemplate");
+  const recent = new Map<string, { expiresAt: number; template: Promise<ResolvedTemplate> }>();
+
+  async function load(key: string): Promise<ResolvedTemplate> {
+    // The active version in one query (the template row joined with that version).
+    const [stored] = await store.$queryRaw<ActiveVersionRow[]>`
+      SELECT v.version, v.subject, v.mjml, v.category
+      FROM "Template" t
+      JOIN "TemplateVersion" v ON v."templateKey" = t.key AND v.version = t."activeVersion"
+      WHERE t.key = ${key}`;
+    if (stored) {
       return {
         key,
-        version: file.version,
-        category: file.category,
-        compiled: await getCompiledTemplate(file),
+        version: stored.version,
+        category: stored.category as TemplateCategory,
+        compiled: await getCompiledTemplate({
+          key,
+          version: stored.version,
+          subject: stored.subject,
+          mjml: stored.mjml,
+        }),
       };
+    }
+    const file = await loadFileTemplate(key);
+    // Retrying cannot make a missing template appear: fail the step for the workflow to handle.
+    if (!file) throw ApplicationFailure.nonRetryable(`unknown template "${key}"`, "UnknownTemplate");
+    return {
+      key,
+      version: file.version,
+      category: file.category,
+      compiled: await getCompiledTemplate(file),
+    };
+  }
+
+  return {
+    resolve(key) {
+      const now = Date.now();
+      const cached = recent.get(key);
+      if (cached && cached.expiresAt > now) return cached.template;
+      // Concurrent sends of one key share a single lookup; a failure is not kept.
+      const template = load(key);
+      recent.set(key, { expiresAt: now + ACTIVE_VERSION_TTL_MS, template });
+      template.catch(() => {
+        if (recent.get(key)?.template === template) recent.delete(key);
+      });
+      return template;
     },
   };
 }
