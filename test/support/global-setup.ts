@@ -8,7 +8,13 @@ import { ensureTemporalCli } from "../../scripts/temporal-cli.ts";
 import { type DevServer, startTemporalDevServer } from "../../scripts/temporal-dev-server.ts";
 import { bundleWorkflows } from "../../worker/workflow-bundle.ts";
 import { freePort } from "./free-port.ts";
-import { databaseUrl, dropDatabases, TEST_DATABASE_PREFIX, withAdmin } from "./postgres.ts";
+import {
+  databaseUrl,
+  dropAbandonedTestDatabases,
+  dropDatabases,
+  TEST_DATABASE_PREFIX,
+  withAdmin,
+} from "./postgres.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -32,6 +38,7 @@ export async function setup(project: TestProject): Promise<void> {
   const workflowBundlePath = join(scratch, "workflow-bundle.js");
   writeFileSync(workflowBundlePath, bundle.code);
 
+  await dropAbandonedTestDatabases();
   const template = `${runPrefix}template`;
   await withAdmin((client) => client.query(`CREATE DATABASE "${template}"`));
   const migrate = spawnSync("npx", ["prisma", "migrate", "deploy"], {

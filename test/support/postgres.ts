@@ -1,5 +1,6 @@
 // Test databases: one migrated template per run, and a cheap copy of it per test file.
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import pg from "pg";
 
 export const ADMIN_DATABASE_URL =
@@ -36,5 +37,21 @@ export async function dropDatabases(prefix: string): Promise<void> {
       [`${prefix}%`],
     );
     for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  });
+}
+
+/** Drops the databases of earlier test runs whose process is gone (a run killed before its teardown). */
+export async function dropAbandonedTestDatabases(): Promise<void> {
+  await withAdmin(async (client) => {
+    const { rows } = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE $1",
+      [`${TEST_DATABASE_PREFIX}%`],
+    );
+    for (const { datname } of rows) {
+      const pid = Number(new RegExp(`^${TEST_DATABASE_PREFIX}(\\d+)_`).exec(datname)?.[1]);
+      if (Number.isInteger(pid) && !existsSync(`/proc/${pid}`)) {
+        await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+    }
   });
 }
