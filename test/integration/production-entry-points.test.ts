@@ -1,7 +1,8 @@
 // The production image's commands, run exactly as the image runs them: the built code (`npm run
 // build`), `node dist/worker/main.js` and `node dist/api/main.js`, NODE_ENV=production, against the
 // test run's Temporal server and a database of its own. SIGTERM during a send: the draining worker
-// finishes it, a second worker finishes the run, and the email arrives exactly once.
+// finishes it, a second worker finishes the run, and the email arrives exactly once. Two workers and
+// two API processes on one database and one Temporal server share the work and send nothing twice.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Client } from "@temporalio/client";
@@ -67,8 +68,8 @@ function startEntryPoint(entry: string, ready: string, env: Record<string, strin
   });
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${apiUrl}${path}`, {
+async function call(method: string, path: string, body?: unknown, base = apiUrl) {
+  const response = await fetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -127,4 +128,73 @@ test("SIGTERM during a send: the built worker drains it, the email arrives exact
 
   apiProcess.child.kill("SIGTERM");
   expect(await apiProcess.exited).toBe(0);
+});
+
+test("two built workers and two built API processes share the work, and no email goes twice", async () => {
+  // The first test's processes stop first: these four are the only ones serving.
+  for (const child of children) child.kill("SIGTERM");
+  await waitUntil(async () => children.size === 0);
+  const apis: string[] = [];
+  for (let index = 0; index < 2; index += 1) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    await startEntryPoint("dist/api/main.js", "API listening", { PORT: String(port), PUBLIC_URL: base });
+    apis.push(base);
+  }
+  for (let index = 0; index < 2; index += 1) {
+    await startEntryPoint("dist/worker/main.js", "workers running", { PUBLIC_URL: apis[0] as string });
+  }
+  const count = 30;
+  const contactIds: string[] = [];
+  await Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const base = apis[index % 2] as string;
+      const email = `pair-${index}@example.com`;
+      const created = await call("POST", "/v1/contacts", { email, marketingConsent: true }, base);
+      const contactId = (created.body as { id: string }).id;
+      contactIds.push(contactId);
+      expect((await call("PUT", `/v1/contacts/${contactId}/stage`, { stage: "lead" }, base)).status).toBe(
+        200,
+      );
+    }),
+  );
+
+  const results = await Promise.all(
+    contactIds.map(async (contactId) => {
+      const handle = temporal.workflow.getHandle(sequenceWorkflowId("welcome", contactId, "stage/lead"));
+      // The outbox dispatcher starts the run a moment after the API answered.
+      await waitUntil(() =>
+        handle.describe().then(
+          () => true,
+          () => false,
+        ),
+      );
+      return handle.result();
+    }),
+  );
+  for (const result of results) expect(result).toMatchObject({ state: "completed", emailsSent: 1 });
+  await waitUntil(
+    async () =>
+      (await stack.store.sendLedger.count({ where: { contactId: { in: contactIds }, status: "sent" } })) ===
+      count,
+  );
+  await settle(1_000);
+  const received = sink
+    .messages()
+    .filter((message) => message.envelope.to.some((to) => to.startsWith("pair-")));
+  expect(received).toHaveLength(count);
+  expect(new Set(received.map((message) => message.messageId)).size).toBe(count);
+
+  // Which worker process ran each send: the identity Temporal recorded when the activity started.
+  const identities = new Set<string>();
+  for (const contactId of contactIds) {
+    const history = await temporal.workflow
+      .getHandle(sequenceWorkflowId("welcome", contactId, "stage/lead"))
+      .fetchHistory();
+    for (const event of history.events ?? []) {
+      const identity = event.activityTaskStartedEventAttributes?.identity;
+      if (identity) identities.add(identity);
+    }
+  }
+  expect(identities.size).toBeGreaterThanOrEqual(2);
 });
