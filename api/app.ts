@@ -1,15 +1,16 @@
 // The HTTP API: express + zod, JSON in and out, problem+json errors.
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
+import { createAccessControl } from "./auth/authorize.ts";
 import { docsPage } from "./docs-page.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
-import { type Authorizer, mountRoutes, type RouteDefinition } from "./route-definition.ts";
+import { mountRoutes, type RouteDefinition } from "./route-definition.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
@@ -24,15 +25,6 @@ export interface ApiDependencies {
   logger: Logger;
 }
 
-function requireApiKey(keys: string[]): RequestHandler {
-  return (req, _res, next) => {
-    if (keys.length === 0) return next();
-    const given = req.header("authorization")?.replace(/^Bearer\s+/i, "");
-    if (given && keys.includes(given)) return next();
-    next(new ProblemError(401, "Unauthorized", "a valid API key is required (Authorization: Bearer <key>)"));
-  };
-}
-
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore): RouteDefinition[] {
   return [...contactRoutes(store)];
@@ -43,8 +35,7 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   app.disable("x-powered-by");
   const routes = apiRoutes(store);
   const document = openApiDocument(config.publicUrl, routes);
-  const apiKey = requireApiKey(config.apiKeys);
-  const authorize: Authorizer = (access) => (access === "public" ? (_req, _res, next) => next() : apiKey);
+  const access = createAccessControl(config, store, logger);
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 
@@ -72,10 +63,10 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     unsubscribeRoutes(createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret), store),
     trackingRoutes(createTrackingLinks(config.publicUrl, config.linkSigningSecret), store, logger),
   );
-  app.use(mountRoutes(routes, authorize));
+  app.use(mountRoutes(routes, access.authorize));
   app.use(
     "/v1",
-    apiKey,
+    access.authorizeByRequest,
     express.json({ limit: "5mb" }),
     eventRoutes(store),
     scoringRoutes(store),
