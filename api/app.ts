@@ -60,8 +60,15 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   // Links in emails work without an API key (their signed token is the authority), so they come first.
   // Tracking routes stay mounted when EMAIL_TRACKING is off: emails sent while it was on keep working.
   app.use(
-    unsubscribeRoutes(createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret), store),
-    trackingRoutes(createTrackingLinks(config.publicUrl, config.linkSigningSecret), store, logger),
+    unsubscribeRoutes(
+      createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious),
+      store,
+    ),
+    trackingRoutes(
+      createTrackingLinks(config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious),
+      store,
+      logger,
+    ),
   );
   app.use(mountRoutes(routes, access.authorize));
   app.use(
