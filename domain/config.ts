@@ -1,6 +1,10 @@
 // Runtime configuration from the environment (DESIGN.md §4), with defaults that serve local use.
 // Pure: callers pass process.env, tests pass a literal.
 import { parseDuration } from "./sequences/duration.ts";
+import {
+  type TemporalConnectionSettings,
+  temporalConnectionSettings,
+} from "./temporal/temporal-connection-settings.ts";
 
 /** Where the DKIM private key comes from: the PEM itself, or a file the worker reads at start. */
 export interface DkimSettings {
@@ -13,6 +17,8 @@ export interface NurtureflowConfig {
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
+  /** TLS and API key for Temporal Cloud or a remote cluster; plain TCP for the local dev server. */
+  temporalConnection: TemporalConnectionSettings;
   taskQueue: string;
   emailTaskQueue: string;
   smtpUrl: string;
@@ -92,6 +98,7 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/nurtureflow",
     temporalAddress: env.TEMPORAL_ADDRESS || "127.0.0.1:7233",
     temporalNamespace: env.TEMPORAL_NAMESPACE || "default",
+    temporalConnection: temporalConnectionSettings(env),
     taskQueue: env.TEMPORAL_TASK_QUEUE || "nurtureflow",
     emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE || "nurtureflow-email",
     smtpUrl: env.SMTP_URL || "smtp://127.0.0.1:1025",
