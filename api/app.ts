@@ -15,8 +15,10 @@ import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
+import { trackingApiRoutes } from "./routes/tracking-api-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
+import { requireWriteKey } from "./write-keys.ts";
 
 export interface ApiDependencies {
   config: NurtureflowConfig;
@@ -35,7 +37,7 @@ function requireApiKey(keys: string[]): RequestHandler {
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore): RouteDefinition[] {
-  return [...contactRoutes(store)];
+  return [...contactRoutes(store), ...trackingApiRoutes(store)];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
@@ -44,7 +46,11 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   const routes = apiRoutes(store);
   const document = openApiDocument(config.publicUrl, routes);
   const apiKey = requireApiKey(config.apiKeys);
-  const authorize: Authorizer = (access) => (access === "public" ? (_req, _res, next) => next() : apiKey);
+  const writeKey = requireWriteKey(config);
+  const authorize: Authorizer = (access, credentials) => {
+    if (access === "public") return (_req, _res, next) => next();
+    return credentials === "write_key" ? writeKey : apiKey;
+  };
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 

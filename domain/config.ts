@@ -28,6 +28,8 @@ export interface NurtureflowConfig {
   port: number;
   publicUrl: string;
   apiKeys: string[];
+  /** Origins whose pages may send to the tracking API from a browser (nf.js); none: no browser. */
+  trackerOrigins: string[];
   /** Secret for signed unsubscribe and tracking links. */
   linkSigningSecret: string;
   emailRateLimitPerSecond: number | null;
@@ -109,6 +111,10 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     apiKeys: (env.API_KEYS ?? "")
       .split(",")
       .map((key) => key.trim())
+      .filter(Boolean),
+    trackerOrigins: (env.TRACKER_ORIGINS ?? "")
+      .split(",")
+      .map((origin) => origin.trim().replace(/\/+$/, ""))
       .filter(Boolean),
     linkSigningSecret: env.LINK_SIGNING_SECRET || "nurtureflow-local-development-secret",
     emailRateLimitPerSecond: rate > 0 ? rate : null,
