@@ -15,9 +15,11 @@ import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
+import { trackerRoutes } from "./routes/tracker-routes.ts";
 import { trackingApiRoutes } from "./routes/tracking-api-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
+import { TRACKING_API_PATHS, trackerCors } from "./tracker-cors.ts";
 import { requireWriteKey } from "./write-keys.ts";
 
 export interface ApiDependencies {
@@ -37,7 +39,7 @@ function requireApiKey(keys: string[]): RequestHandler {
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore): RouteDefinition[] {
-  return [...contactRoutes(store), ...trackingApiRoutes(store)];
+  return [...contactRoutes(store), ...trackingApiRoutes(store), ...trackerRoutes()];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
@@ -78,6 +80,7 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     unsubscribeRoutes(createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret), store),
     trackingRoutes(createTrackingLinks(config.publicUrl, config.linkSigningSecret), store, logger),
   );
+  app.use(TRACKING_API_PATHS, trackerCors(config));
   app.use(mountRoutes(routes, authorize));
   app.use(
     "/v1",
