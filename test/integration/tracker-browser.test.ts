@@ -97,14 +97,14 @@ describe("nf.js", () => {
     const context = await browser.newContext();
     const tab = await context.newPage();
     await tab.goto(`${siteUrl}/pricing`);
-    await tab.waitForFunction(() => "nurtureflow" in window);
+    await tab.waitForFunction("'nurtureflow' in window");
     await tab.click("#accept");
-    const anonymousId = await tab.evaluate(() => localStorage.getItem("nf_aid"));
+    const anonymousId = await tab.evaluate<string | null>("localStorage.getItem('nf_aid')");
     expect(anonymousId).toBeTruthy();
     await waitUntil(async () => (await pageViewsOf(anonymousId as string)) === 1, 15_000, "first page view");
 
     await tab.goto(`${siteUrl}/features`);
-    await tab.waitForFunction(() => "nurtureflow" in window);
+    await tab.waitForFunction("'nurtureflow' in window");
     await waitUntil(async () => (await pageViewsOf(anonymousId as string)) === 2, 15_000, "second page view");
 
     await tab.fill("input[name=name]", "Ada Lovelace");
@@ -155,16 +155,16 @@ describe("nf.js", () => {
       if (request.url().startsWith(`${apiUrl}/v1/`)) sent.push(request.url());
     });
     await tab.goto(`${siteUrl}/pricing`);
-    await tab.waitForFunction(() => "nurtureflow" in window);
+    await tab.waitForFunction("'nurtureflow' in window");
     await tab.fill("input[name=name]", "Grace");
     await tab.fill("input[name=email]", "grace.browser@example.com");
     await tab.click("#signup button[type=submit]");
     await tab.waitForSelector("#done:has-text('thanks')");
     await tab.click("#decline");
     await tab.goto(`${siteUrl}/features`);
-    await tab.waitForFunction(() => "nurtureflow" in window);
+    await tab.waitForFunction("'nurtureflow' in window");
     // The tracker's flush timer is 1 s; hiding the page sends at once. Give both a chance to misbehave.
-    await tab.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    await tab.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
     await context.close();
     expect(sent).toEqual([]);
     expect(await stack.store.contact.count({ where: { email: "grace.browser@example.com" } })).toBe(0);
