@@ -178,3 +178,67 @@ describe("@rudderstack/rudder-sdk-node", () => {
     expect(await stack.store.contact.count({ where: { externalId: "rs-intruder" } })).toBe(0);
   });
 });
+
+describe("answers the SDKs can act on", () => {
+  const post = (path: string, body: unknown, key = WRITE_KEY) =>
+    fetch(`${host}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Basic ${Buffer.from(`${key}:`).toString("base64")}`,
+      },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+
+  test("a bad message does not cost the good ones: 200 naming it; no valid message: 400 naming each field", async () => {
+    const mixed = await post("/v1/batch", {
+      batch: [
+        { type: "track", messageId: "mix-1", anonymousId: "mix-anon", event: "Video Played" },
+        {
+          type: "track",
+          messageId: "mix-2",
+          anonymousId: "mix-anon",
+          event: "Order Completed",
+          properties: {},
+        },
+        { type: "nonsense", messageId: "mix-3" },
+      ],
+    });
+    expect(mixed.status).toBe(200);
+    const body = (await mixed.json()) as {
+      rejected: Array<{ index: number; errors: Array<{ field: string }> }>;
+    };
+    expect(body).toMatchObject({ success: true, accepted: 1, duplicates: 0 });
+    expect(body.rejected.map((r: { index: number }) => r.index)).toEqual([1, 2]);
+    expect(body.rejected[0]?.errors.map((e: { field: string }) => e.field)).toEqual([
+      "properties.order_id",
+      "properties.total",
+    ]);
+    expect(
+      await stack.store.event.count({ where: { idempotencyKey: "mix-1", type: "custom.video_played" } }),
+    ).toBe(1);
+
+    const none = await post("/v1/track", { messageId: "bad-1", event: "X" });
+    expect(none.status).toBe(400);
+    expect(none.headers.get("content-type")).toMatch(/problem\+json/);
+    expect(((await none.json()) as { errors: unknown }).errors).toEqual([
+      { field: "userId", message: "needs userId or anonymousId" },
+    ]);
+  });
+
+  test("over 500 KB per batch is 413; writeKey in the body works without a header", async () => {
+    const big = await post("/v1/batch", {
+      batch: [{ type: "page", anonymousId: "a", properties: { x: "y".repeat(600_000) } }],
+    });
+    expect(big.status).toBe(413);
+    const inBody = await fetch(`${host}/v1/page`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ writeKey: WRITE_KEY, anonymousId: "body-key", messageId: "body-key-1" }),
+    });
+    expect(inBody.status).toBe(200);
+    expect(
+      await stack.store.event.count({ where: { idempotencyKey: "body-key-1", type: "page_view" } }),
+    ).toBe(1);
+  });
+});
