@@ -1,10 +1,11 @@
 // The HTTP API: express + zod, JSON in and out, problem+json errors.
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
+import { createAccessControl } from "./auth/authorize.ts";
 import { docsPage } from "./docs-page.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -20,21 +21,11 @@ import { trackingApiRoutes } from "./routes/tracking-api-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
 import { TRACKING_API_PATHS, trackerCors } from "./tracker-cors.ts";
-import { requireWriteKey } from "./write-keys.ts";
 
 export interface ApiDependencies {
   config: NurtureflowConfig;
   store: ContactStore;
   logger: Logger;
-}
-
-function requireApiKey(keys: string[]): RequestHandler {
-  return (req, _res, next) => {
-    if (keys.length === 0) return next();
-    const given = req.header("authorization")?.replace(/^Bearer\s+/i, "");
-    if (given && keys.includes(given)) return next();
-    next(new ProblemError(401, "Unauthorized", "a valid API key is required (Authorization: Bearer <key>)"));
-  };
 }
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
@@ -47,12 +38,8 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   app.disable("x-powered-by");
   const routes = apiRoutes(store);
   const document = openApiDocument(config.publicUrl, routes);
-  const apiKey = requireApiKey(config.apiKeys);
-  const writeKey = requireWriteKey(config);
-  const authorize: Authorizer = (access, credentials) => {
-    if (access === "public") return (_req, _res, next) => next();
-    return credentials === "write_key" ? writeKey : apiKey;
-  };
+  const access = createAccessControl(config, store, logger);
+  const authorize: Authorizer = access.authorize;
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 
@@ -77,14 +64,21 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   // Links in emails work without an API key (their signed token is the authority), so they come first.
   // Tracking routes stay mounted when EMAIL_TRACKING is off: emails sent while it was on keep working.
   app.use(
-    unsubscribeRoutes(createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret), store),
-    trackingRoutes(createTrackingLinks(config.publicUrl, config.linkSigningSecret), store, logger),
+    unsubscribeRoutes(
+      createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious),
+      store,
+    ),
+    trackingRoutes(
+      createTrackingLinks(config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious),
+      store,
+      logger,
+    ),
   );
   app.use(TRACKING_API_PATHS, trackerCors(config));
   app.use(mountRoutes(routes, authorize));
   app.use(
     "/v1",
-    apiKey,
+    access.authorizeByRequest,
     express.json({ limit: "5mb" }),
     eventRoutes(store),
     scoringRoutes(store),

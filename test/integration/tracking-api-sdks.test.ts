@@ -9,12 +9,13 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { createApp } from "../../api/app.ts";
+import { createApiKey } from "../../api/auth/api-keys.ts";
 import { builtIn } from "../support/built-in.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
-const WRITE_KEY = "wk-test-ingest";
+let WRITE_KEY: string;
 let sink: SmtpSink;
 let stack: TestStack;
 let server: Server;
@@ -25,9 +26,11 @@ beforeAll(async () => {
   stack = await startTestStack({ smtpUrl: sink.url });
   await publishSequenceVersion(stack.store, "post-purchase", builtIn("post-purchase"));
   await stack.startWorker();
-  // This API requires keys, so a wrong write key can be told from a right one.
+  // A real ingest key (stored, hashed): what a Segment source or a site is given.
+  WRITE_KEY = (await createApiKey(stack.store, "ingest", "tracking")).key;
+  // A key exists, so the API is closed: a wrong write key can be told from a right one.
   const app = createApp({
-    config: { ...stack.config, apiKeys: [WRITE_KEY] },
+    config: stack.config,
     store: stack.store,
     logger: pino({ level: "silent" }),
   });
@@ -224,6 +227,13 @@ describe("answers the SDKs can act on", () => {
     expect(((await none.json()) as { errors: unknown }).errors).toEqual([
       { field: "userId", message: "needs userId or anonymousId" },
     ]);
+  });
+
+  test("a write key ingests and nothing else: reading the mapping with it is 403", async () => {
+    const read = await fetch(`${host}/v1/tracking/mapping`, {
+      headers: { authorization: `Bearer ${WRITE_KEY}` },
+    });
+    expect(read.status).toBe(403);
   });
 
   test("over 500 KB per batch is 413; writeKey in the body works without a header", async () => {
