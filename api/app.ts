@@ -21,7 +21,6 @@ import { trackingApiRoutes } from "./routes/tracking-api-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
 import { TRACKING_API_PATHS, trackerCors } from "./tracker-cors.ts";
-import { requireWriteKey } from "./write-keys.ts";
 
 export interface ApiDependencies {
   config: NurtureflowConfig;
@@ -40,9 +39,7 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   const routes = apiRoutes(store);
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);
-  const writeKey = requireWriteKey(config);
-  const authorize: Authorizer = (required, credentials) =>
-    required !== "public" && credentials === "write_key" ? writeKey : access.authorize(required, credentials);
+  const authorize: Authorizer = access.authorize;
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 

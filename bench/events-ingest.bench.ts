@@ -27,7 +27,7 @@ const MIX: Array<[string, number]> = [
   ["social_interaction", 2],
 ];
 
-function makeEvents(now: number) {
+export function makeEvents(now: number) {
   const weights = MIX.flatMap(([type, weight]) => Array<string>(weight).fill(type));
   let seed = 42;
   const random = () => {

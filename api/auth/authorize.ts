@@ -12,9 +12,11 @@ import type { NurtureflowConfig } from "../../domain/config.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { ProblemError } from "../problem.ts";
 import { type ApiScope, type Authorizer, type RouteAccess, scopeAllows } from "../route-definition.ts";
+import { presentedWriteKey } from "../write-keys.ts";
 import { type ApiPrincipal, verifyApiKey } from "./api-keys.ts";
 
 const OPEN_CHECK_MS = 2_000;
+type Credentials = "bearer" | "write_key";
 const DEVELOPMENT_PRINCIPAL: ApiPrincipal = {
   keyId: "development",
   scope: "admin",
@@ -73,16 +75,20 @@ export function createAccessControl(
     return open;
   }
 
-  async function principal(req: Request): Promise<ApiPrincipal> {
-    const token = bearerToken(req);
+  async function principal(req: Request, credentials: Credentials): Promise<ApiPrincipal> {
+    // Segment write keys come as the Basic-auth user name or writeKey in the body (api/write-keys.ts).
+    const token = credentials === "write_key" ? (presentedWriteKey(req) ?? null) : bearerToken(req);
     if (token === null && (await developmentOpen())) return DEVELOPMENT_PRINCIPAL;
     const found = token ? await verifyApiKey(store, config, token) : null;
     if (!found) {
-      req.res?.set("WWW-Authenticate", 'Bearer realm="nurtureflow"');
+      const writeKey = credentials === "write_key";
+      req.res?.set("WWW-Authenticate", `${writeKey ? "Basic" : "Bearer"} realm="nurtureflow"`);
       throw new ProblemError(
         401,
         "Unauthorized",
-        "a valid API key is required (Authorization: Bearer <key>)",
+        writeKey
+          ? "a valid write key is required (the Basic-auth user name, or writeKey in the body)"
+          : "a valid API key is required (Authorization: Bearer <key>)",
       );
     }
     return found;
@@ -105,9 +111,9 @@ export function createAccessControl(
   }
 
   const guard =
-    (required: (req: Request) => ApiScope): RequestHandler =>
+    (required: (req: Request) => ApiScope, credentials: Credentials = "bearer"): RequestHandler =>
     (req, res, next) => {
-      principal(req)
+      principal(req, credentials)
         .then((found) => {
           check(required(req), found, res);
           res.locals.principal = found;
@@ -117,8 +123,8 @@ export function createAccessControl(
     };
 
   return {
-    authorize: (access: RouteAccess) =>
-      access === "public" ? (_req, _res, next) => next() : guard(() => access),
+    authorize: (access: RouteAccess, credentials: Credentials = "bearer") =>
+      access === "public" ? (_req, _res, next) => next() : guard(() => access, credentials),
     authorizeByRequest: guard((req) => legacyAccess(req.method, req.baseUrl + req.path)),
   };
 }

@@ -7,12 +7,13 @@ import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { createApp } from "../../api/app.ts";
+import { createApiKey } from "../../api/auth/api-keys.ts";
 import { builtIn } from "../support/built-in.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
-const SITE_KEY = "site-key-ingest";
+let SITE_KEY: string;
 let sink: SmtpSink;
 let stack: TestStack;
 let api: Server;
@@ -47,6 +48,8 @@ beforeAll(async () => {
   stack = await startTestStack({ smtpUrl: sink.url });
   await publishSequenceVersion(stack.store, "welcome", builtIn("welcome"));
   await stack.startWorker();
+  // A real ingest key (stored, hashed): what a Segment source or a site is given.
+  SITE_KEY = (await createApiKey(stack.store, "ingest", "tracking")).key;
   // Another origin (another port on 127.0.0.1) serves the site that carries the snippet.
   site = await listen(
     createServer((req, res) => {
@@ -58,7 +61,7 @@ beforeAll(async () => {
   api = await listen(
     createServer(
       createApp({
-        config: { ...stack.config, apiKeys: [SITE_KEY], trackerOrigins: [siteUrl] },
+        config: { ...stack.config, trackerOrigins: [siteUrl] },
         store: stack.store,
         logger: pino({ level: "silent" }),
       }),

@@ -9,12 +9,13 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { createApp } from "../../api/app.ts";
+import { createApiKey } from "../../api/auth/api-keys.ts";
 import { builtIn } from "../support/built-in.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
-const WRITE_KEY = "wk-test-ingest";
+let WRITE_KEY: string;
 let sink: SmtpSink;
 let stack: TestStack;
 let server: Server;
@@ -25,9 +26,11 @@ beforeAll(async () => {
   stack = await startTestStack({ smtpUrl: sink.url });
   await publishSequenceVersion(stack.store, "post-purchase", builtIn("post-purchase"));
   await stack.startWorker();
-  // This API requires keys, so a wrong write key can be told from a right one.
+  // A real ingest key (stored, hashed): what a Segment source or a site is given.
+  WRITE_KEY = (await createApiKey(stack.store, "ingest", "tracking")).key;
+  // A key exists, so the API is closed: a wrong write key can be told from a right one.
   const app = createApp({
-    config: { ...stack.config, apiKeys: [WRITE_KEY] },
+    config: stack.config,
     store: stack.store,
     logger: pino({ level: "silent" }),
   });
@@ -176,5 +179,76 @@ describe("@rudderstack/rudder-sdk-node", () => {
     );
     expect((error as { response?: { status: number } }).response?.status).toBe(401);
     expect(await stack.store.contact.count({ where: { externalId: "rs-intruder" } })).toBe(0);
+  });
+});
+
+describe("answers the SDKs can act on", () => {
+  const post = (path: string, body: unknown, key = WRITE_KEY) =>
+    fetch(`${host}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Basic ${Buffer.from(`${key}:`).toString("base64")}`,
+      },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+
+  test("a bad message does not cost the good ones: 200 naming it; no valid message: 400 naming each field", async () => {
+    const mixed = await post("/v1/batch", {
+      batch: [
+        { type: "track", messageId: "mix-1", anonymousId: "mix-anon", event: "Video Played" },
+        {
+          type: "track",
+          messageId: "mix-2",
+          anonymousId: "mix-anon",
+          event: "Order Completed",
+          properties: {},
+        },
+        { type: "nonsense", messageId: "mix-3" },
+      ],
+    });
+    expect(mixed.status).toBe(200);
+    const body = (await mixed.json()) as {
+      rejected: Array<{ index: number; errors: Array<{ field: string }> }>;
+    };
+    expect(body).toMatchObject({ success: true, accepted: 1, duplicates: 0 });
+    expect(body.rejected.map((r: { index: number }) => r.index)).toEqual([1, 2]);
+    expect(body.rejected[0]?.errors.map((e: { field: string }) => e.field)).toEqual([
+      "properties.order_id",
+      "properties.total",
+    ]);
+    expect(
+      await stack.store.event.count({ where: { idempotencyKey: "mix-1", type: "custom.video_played" } }),
+    ).toBe(1);
+
+    const none = await post("/v1/track", { messageId: "bad-1", event: "X" });
+    expect(none.status).toBe(400);
+    expect(none.headers.get("content-type")).toMatch(/problem\+json/);
+    expect(((await none.json()) as { errors: unknown }).errors).toEqual([
+      { field: "userId", message: "needs userId or anonymousId" },
+    ]);
+  });
+
+  test("a write key ingests and nothing else: reading the mapping with it is 403", async () => {
+    const read = await fetch(`${host}/v1/tracking/mapping`, {
+      headers: { authorization: `Bearer ${WRITE_KEY}` },
+    });
+    expect(read.status).toBe(403);
+  });
+
+  test("over 500 KB per batch is 413; writeKey in the body works without a header", async () => {
+    const big = await post("/v1/batch", {
+      batch: [{ type: "page", anonymousId: "a", properties: { x: "y".repeat(600_000) } }],
+    });
+    expect(big.status).toBe(413);
+    const inBody = await fetch(`${host}/v1/page`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ writeKey: WRITE_KEY, anonymousId: "body-key", messageId: "body-key-1" }),
+    });
+    expect(inBody.status).toBe(200);
+    expect(
+      await stack.store.event.count({ where: { idempotencyKey: "body-key-1", type: "page_view" } }),
+    ).toBe(1);
   });
 });
