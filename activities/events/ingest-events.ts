@@ -40,6 +40,16 @@ const ALWAYS_ANNOUNCED = ["cart_abandoned", "order_placed"];
 
 type StoredEvent = IncomingEvent & { index: number; eventId: string; contactId: string };
 
+// A cart bought by the time its abandonment arrives (shops report abandonment late, on a timer) is not
+// announced, so cart recovery starts no run for it.
+function abandonsPurchasedCart(event: StoredEvent, purchasedCartIds: ReadonlySet<string>): boolean {
+  return (
+    event.type === "cart_abandoned" &&
+    typeof event.properties.cartId === "string" &&
+    purchasedCartIds.has(event.properties.cartId)
+  );
+}
+
 export async function ingestEvents(
   store: ContactStore,
   events: readonly IncomingEvent[],
@@ -156,7 +166,7 @@ async function ingestInTransaction(
     return eventId ? [{ ...event, eventId }] : [];
   });
 
-  const orders = await applyCommerceEvents(tx, stored, now);
+  const { orders, purchasedCartIds } = await applyCommerceEvents(tx, stored, now);
   await addActivityFacts(tx, activityFacts(stored, orders));
   const scores = await scoreEvents(tx, touched, stored, now, settings.scoring, resolution.mergeTargets);
   const stageChanges = await applyStageMoves(tx, {
@@ -170,7 +180,7 @@ async function ingestInTransaction(
   await enqueueContactChanges(
     tx,
     stored
-      .filter((event) => announced.has(event.type))
+      .filter((event) => announced.has(event.type) && !abandonsPurchasedCart(event, purchasedCartIds))
       .map((event) => ({
         contactId: event.contactId,
         change: {
