@@ -14,6 +14,7 @@ import { mountRoutes, type RouteDefinition } from "./route-definition.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
+import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
@@ -27,7 +28,7 @@ export interface ApiDependencies {
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore): RouteDefinition[] {
-  return [...contactRoutes(store)];
+  return [...contactRoutes(store), ...metricsRoutes(store)];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
