@@ -6,6 +6,7 @@ import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
+import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { docsPage } from "./docs-page.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -57,6 +58,8 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   app.get("/docs", (_req, res) => {
     res.type("html").send(docsPage(document));
   });
+  // The page holds no data; the metrics it reads are behind the API key like every /v1 route.
+  app.use(dashboardRoutes());
 
   // Links in emails work without an API key (their signed token is the authority), so they come first.
   // Tracking routes stay mounted when EMAIL_TRACKING is off: emails sent while it was on keep working.

@@ -23,3 +23,4 @@ console.log(`workflow bundle written to ${bundlePath.slice(root.length)}`);
 
 cpSync(`${root}templates`, `${dist}/templates`, { recursive: true });
 console.log("templates copied to dist/templates");
+cpSync(`${root}api/dashboard/dashboard.html`, `${dist}/api/dashboard/dashboard.html`);

@@ -583,3 +583,17 @@ describe("query validation", () => {
     }
   });
 });
+
+describe("dashboard", () => {
+  test("the page and the charting library are served without a build step", async () => {
+    const page = await fetch(`${stack.baseUrl}/dashboard`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<script src="/dashboard/echarts.min.js"></script>');
+    expect(html).toContain("/v1/metrics/");
+    const library = await fetch(`${stack.baseUrl}/dashboard/echarts.min.js`);
+    expect(library.status).toBe(200);
+    expect(library.headers.get("content-type")).toContain("javascript");
+    expect((await library.text()).length).toBeGreaterThan(500_000);
+  });
+});
