@@ -6,6 +6,7 @@ import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
+import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { docsPage } from "./docs-page.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -14,6 +15,7 @@ import { type Authorizer, mountRoutes, type RouteDefinition } from "./route-defi
 import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
+import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
 import { trackerRoutes } from "./routes/tracker-routes.ts";
@@ -30,7 +32,7 @@ export interface ApiDependencies {
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore): RouteDefinition[] {
-  return [...contactRoutes(store), ...trackingApiRoutes(store), ...trackerRoutes()];
+  return [...contactRoutes(store), ...metricsRoutes(store), ...trackingApiRoutes(store), ...trackerRoutes()];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
@@ -60,6 +62,8 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   app.get("/docs", (_req, res) => {
     res.type("html").send(docsPage(document));
   });
+  // The page holds no data; the metrics it reads are behind the API key like every /v1 route.
+  app.use(dashboardRoutes());
 
   // Links in emails work without an API key (their signed token is the authority), so they come first.
   // Tracking routes stay mounted when EMAIL_TRACKING is off: emails sent while it was on keep working.

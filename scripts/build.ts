@@ -23,5 +23,6 @@ console.log(`workflow bundle written to ${bundlePath.slice(root.length)}`);
 
 cpSync(`${root}templates`, `${dist}/templates`, { recursive: true });
 console.log("templates copied to dist/templates");
+cpSync(`${root}api/dashboard/dashboard.html`, `${dist}/api/dashboard/dashboard.html`);
 // The browser tracker is a plain script served as it is (GET /nf.js): tsc does not copy it.
 cpSync(`${root}api/tracker`, `${dist}/api/tracker`, { recursive: true });

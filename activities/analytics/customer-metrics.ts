@@ -1,0 +1,102 @@
+// Customer value read from orders, contacts, program runs and segment memberships
+// (domain/analytics/customer-report.ts defines each figure and the attribution rule).
+import {
+  AFTER_PERIOD_BUCKET,
+  ATTRIBUTION_WINDOW_DAYS,
+  type AttributionRow,
+  CART_RECOVERY_PROGRAM,
+  type CustomerReport,
+  customerReport,
+  type LifetimeValueRow,
+  POST_PURCHASE_PROGRAM,
+  type SegmentMovementRow,
+  type SegmentOrdersRow,
+} from "../../domain/analytics/customer-report.ts";
+import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-period.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
+import type { ContactStore } from "../../prisma/client.ts";
+import { bucketLabel, periodEdges } from "./period-sql.ts";
+
+export async function customerMetrics(store: ContactStore, period: ReportPeriod): Promise<CustomerReport> {
+  const { from, to } = periodEdges(period);
+  const labelOf = (column: Prisma.Sql) =>
+    Prisma.sql`CASE WHEN ${column} >= ${to} THEN ${AFTER_PERIOD_BUCKET} ELSE ${bucketLabel(column, period)} END`;
+  const [segments, attribution, lifetime, movements] = await Promise.all([
+    store.$queryRaw<SegmentOrdersRow[]>`
+      WITH placed AS (
+        SELECT o.id, o."contactId", o.total, c.segment,
+          NOT EXISTS (
+            SELECT 1 FROM "Order" p WHERE p."contactId" = o."contactId"
+              AND (p."placedAt", p.id) < (o."placedAt", o.id)
+          ) AS first
+        FROM "Order" o JOIN "Contact" c ON c.id = o."contactId"
+        WHERE o."placedAt" >= ${from} AND o."placedAt" < ${to}
+      ),
+      buyers AS (
+        SELECT DISTINCT "contactId", segment FROM placed
+      )
+      SELECT s.segment, s.orders, s.revenue, s."firstOrders", s."firstOrderRevenue",
+        b.buyers, b."repeatBuyers"
+      FROM (
+        SELECT segment, count(*)::int AS orders, sum(total)::float8 AS revenue,
+          count(*) FILTER (WHERE first)::int AS "firstOrders",
+          coalesce(sum(total) FILTER (WHERE first), 0)::float8 AS "firstOrderRevenue"
+        FROM placed GROUP BY segment
+      ) s JOIN (
+        SELECT segment, count(*)::int AS buyers,
+          count(*) FILTER (WHERE (
+            SELECT count(*) FROM (
+              SELECT 1 FROM "Order" p WHERE p."contactId" = buyers."contactId" AND p."placedAt" < ${to} LIMIT 2
+            ) two
+          ) = 2)::int AS "repeatBuyers"
+        FROM buyers GROUP BY segment
+      ) b ON b.segment = s.segment`,
+    store.$queryRaw<AttributionRow[]>`
+      WITH placed AS (
+        SELECT o.id, o."contactId", o."cartId", o.total, o."placedAt",
+          EXISTS (
+            SELECT 1 FROM "Enrollment" e JOIN "SendLedger" l ON l."enrollmentId" = e.id
+            WHERE e."contactId" = o."contactId" AND e."sequenceKey" = ${CART_RECOVERY_PROGRAM}
+              AND e."entryKey" = 'cartId/' || o."cartId"
+              AND l.status = 'sent' AND l."sentAt" <= o."placedAt"
+          ) AS "cartRecovery",
+          EXISTS (
+            SELECT 1 FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
+            WHERE l."contactId" = o."contactId" AND e."sequenceKey" = ${POST_PURCHASE_PROGRAM}
+              AND e."entryKey" <> 'orderId/' || o.id
+              AND l.status = 'sent' AND l."sentAt" <= o."placedAt"
+              AND l."sentAt" > o."placedAt" - make_interval(days => ${ATTRIBUTION_WINDOW_DAYS}::int)
+          ) AS "postPurchase"
+        FROM "Order" o
+        WHERE o."placedAt" >= ${from} AND o."placedAt" < ${to}
+      )
+      SELECT CASE WHEN "cartRecovery" THEN ${CART_RECOVERY_PROGRAM} ELSE ${POST_PURCHASE_PROGRAM} END AS program,
+        count(*)::int AS orders, sum(total)::float8 AS revenue
+      FROM placed WHERE "cartRecovery" OR "postPurchase" GROUP BY 1`,
+    store.$queryRaw<LifetimeValueRow[]>`
+      SELECT segment, count(*)::int AS customers, sum("orderCount")::int AS orders,
+        sum("totalRevenue")::float8 AS revenue
+      FROM "Contact" WHERE "orderCount" > 0 AND "mergedIntoId" IS NULL
+      GROUP BY segment`,
+    store.$queryRaw<SegmentMovementRow[]>`
+      SELECT segment, 'current' AS kind, NULL AS bucket, count(*)::int AS memberships
+      FROM "SegmentMembership" WHERE "leftAt" IS NULL GROUP BY segment
+      UNION ALL
+      SELECT segment, 'entered', bucket, count(*)::int FROM (
+        SELECT segment, ${labelOf(Prisma.sql`"enteredAt"`)} AS bucket
+        FROM "SegmentMembership" WHERE "enteredAt" >= ${from}
+      ) entered GROUP BY segment, bucket
+      UNION ALL
+      SELECT segment, 'left', bucket, count(*)::int FROM (
+        SELECT segment, ${labelOf(Prisma.sql`"leftAt"`)} AS bucket
+        FROM "SegmentMembership" WHERE "leftAt" >= ${from}
+      ) left_ GROUP BY segment, bucket`,
+  ]);
+  return customerReport({
+    segments,
+    attribution,
+    lifetime,
+    movements,
+    buckets: periodBuckets(period).map((bucket) => bucket.label),
+  });
+}

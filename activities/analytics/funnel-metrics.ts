@@ -1,0 +1,106 @@
+// The funnel read from the store: stage counts now, and the stage visits that began in the period
+// with how each ended before the period's end (domain/analytics/funnel-report.ts says what counts).
+// A contact's creation is its entry into `subscriber`. Merged ghosts are left out: their history
+// moved to the contact they turned out to be.
+import {
+  type BackwardMoveRow,
+  type FunnelReport,
+  funnelReport,
+  type StageBucketRow,
+  type StageNowRow,
+  type StageVisitRow,
+} from "../../domain/analytics/funnel-report.ts";
+import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-period.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
+import type { ContactStore } from "../../prisma/client.ts";
+import { bucketLabel, periodEdges, stageRankSql } from "./period-sql.ts";
+
+interface VisitAggregateRow {
+  bucket: string | null;
+  stage: string;
+  fromStage: string | null;
+  grouping: number;
+  entries: number;
+  backwardEntries: number;
+  converted: number;
+  contactsConverted: number;
+  fellBack: number;
+  medianSeconds: number | null;
+}
+
+export async function funnelMetrics(store: ContactStore, period: ReportPeriod): Promise<FunnelReport> {
+  const { from, to } = periodEdges(period);
+  const rank = stageRankSql;
+  const [now, aggregates] = await Promise.all([
+    store.$queryRaw<Array<{ lifecycleStage: string | null; highestStage: string | null; contacts: number }>>`
+      SELECT "lifecycleStage", "highestStage", count(*)::int AS contacts FROM "Contact"
+      WHERE "mergedIntoId" IS NULL
+      GROUP BY GROUPING SETS (("lifecycleStage"), ("highestStage"))`,
+    store.$queryRaw<VisitAggregateRow[]>(Prisma.sql`
+      WITH entries AS (
+        SELECT s."contactId", s."toStage" AS stage, s."fromStage", s."occurredAt" AS at, s.id
+        FROM "StageChange" s
+        WHERE s."occurredAt" >= ${from} AND s."occurredAt" < ${to}
+          AND NOT EXISTS (SELECT 1 FROM "Contact" m WHERE m.id = s."contactId" AND m."mergedIntoId" IS NOT NULL)
+        UNION ALL
+        SELECT c.id, 'subscriber', NULL, c."createdAt", 0 FROM "Contact" c
+        WHERE c."createdAt" >= ${from} AND c."createdAt" < ${to} AND c."mergedIntoId" IS NULL
+      ),
+      -- Every change that ends an in-period visit before the period's end is itself in the period.
+      visits AS (
+        SELECT "contactId", stage, "fromStage", at,
+          lead(stage) OVER w AS "nextStage", lead(at) OVER w AS "nextAt"
+        FROM entries WINDOW w AS (PARTITION BY "contactId" ORDER BY at, id)
+      ),
+      outcomes AS (
+        SELECT "contactId", stage, "fromStage", ${bucketLabel(Prisma.sql`at`, period)} AS bucket,
+          ${rank(Prisma.sql`"fromStage"`)} > ${rank(Prisma.sql`stage`)} AS backward,
+          ${rank(Prisma.sql`"nextStage"`)} > ${rank(Prisma.sql`stage`)} AS converted,
+          ${rank(Prisma.sql`"nextStage"`)} < ${rank(Prisma.sql`stage`)} AS "fellBack",
+          extract(epoch FROM "nextAt" - at)::float8 AS seconds
+        FROM visits
+      )
+      SELECT bucket, stage, "fromStage", GROUPING(bucket, "fromStage")::int AS grouping,
+        count(*)::int AS entries,
+        count(*) FILTER (WHERE backward)::int AS "backwardEntries",
+        count(*) FILTER (WHERE converted)::int AS converted,
+        count(DISTINCT "contactId") FILTER (WHERE converted)::int AS "contactsConverted",
+        count(*) FILTER (WHERE "fellBack")::int AS "fellBack",
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FILTER (WHERE converted) AS "medianSeconds"
+      FROM outcomes
+      GROUP BY GROUPING SETS ((stage), (bucket, stage), ("fromStage", stage))`),
+  ]);
+
+  const nowRows = new Map<string, StageNowRow>();
+  const nowOf = (stage: string) => {
+    const row = nowRows.get(stage) ?? { stage, current: 0, highest: 0 };
+    nowRows.set(stage, row);
+    return row;
+  };
+  for (const row of now) {
+    if (row.lifecycleStage !== null) nowOf(row.lifecycleStage).current = row.contacts;
+    if (row.highestStage !== null) nowOf(row.highestStage).highest = row.contacts;
+  }
+  // GROUPING(bucket, "fromStage"): 3 = by stage only, 1 = by bucket, 2 = by previous stage.
+  const visits: StageVisitRow[] = aggregates
+    .filter((row) => row.grouping === 3)
+    .map((row) => ({ ...row, medianSecondsToConvert: row.medianSeconds }));
+  const overTime: StageBucketRow[] = aggregates
+    .filter((row) => row.grouping === 1)
+    .map((row) => ({
+      bucket: row.bucket ?? "",
+      stage: row.stage,
+      entries: row.entries,
+      converted: row.converted,
+    }));
+  const backward: BackwardMoveRow[] = aggregates
+    .filter((row) => row.grouping === 2 && row.fromStage !== null)
+    .map((row) => ({ from: row.fromStage ?? "", to: row.stage, moves: row.backwardEntries }));
+  return funnelReport({
+    now: [...nowRows.values()],
+    visits,
+    backward,
+    overTime,
+    buckets: periodBuckets(period).map((bucket) => bucket.label),
+  });
+}
