@@ -5,12 +5,14 @@ import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
 import { announceReady } from "../scripts/dev-stack/supervised-process.ts";
 import { createApp } from "./app.ts";
+import { exitUnlessReadyForProduction } from "./auth/production-readiness.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel, name: "api" });
 const store = openContactStore(config.databaseUrl);
+await exitUnlessReadyForProduction(config, store, logger);
 const app = createApp({ config, store, logger });
 const listening = () => {
   logger.info({ port: config.port }, "API listening");

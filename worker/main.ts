@@ -2,6 +2,7 @@
 // finishing in-flight tasks before it exits. A signal during start-up stops it as soon as it is up.
 import pino from "pino";
 import { seedBuiltInSequences } from "../activities/sequences/sequence-catalog.ts";
+import { exitUnlessReadyForProduction } from "../api/auth/production-readiness.ts";
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
 import { announceReady } from "../scripts/dev-stack/supervised-process.ts";
@@ -12,6 +13,7 @@ const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel, name: "worker" });
 routeTemporalLogsTo(logger);
 const store = openContactStore(config.databaseUrl);
+await exitUnlessReadyForProduction(config, store, logger);
 
 let runtime: WorkerRuntime | null = null;
 let stopSignal: NodeJS.Signals | null = null;
