@@ -31,14 +31,21 @@ export interface ApiDependencies {
 }
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
-export function apiRoutes(store: ContactStore): RouteDefinition[] {
-  return [...contactRoutes(store), ...metricsRoutes(store), ...trackingApiRoutes(store), ...trackerRoutes()];
+export function apiRoutes(store: ContactStore, config: NurtureflowConfig): RouteDefinition[] {
+  return [
+    ...contactRoutes(store),
+    ...scoringRoutes(store),
+    ...templateRoutes(store, config),
+    ...metricsRoutes(store),
+    ...trackingApiRoutes(store),
+    ...trackerRoutes(),
+  ];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const routes = apiRoutes(store);
+  const routes = apiRoutes(store, config);
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);
   const authorize: Authorizer = access.authorize;
@@ -85,8 +92,6 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     access.authorizeByRequest,
     express.json({ limit: "5mb" }),
     eventRoutes(store),
-    scoringRoutes(store),
-    templateRoutes(store, config),
     emailFeedbackRoutes(store),
   );
 

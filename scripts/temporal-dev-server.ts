@@ -13,6 +13,8 @@ export interface DevServerOptions {
   dbFile?: string;
   namespace?: string;
   logFile?: string;
+  /** How to start the server process; the dev supervisor starts it as one of its own parts. */
+  spawnProcess?: (command: string, args: string[]) => ChildProcess;
 }
 
 export interface DevServer {
@@ -84,7 +86,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     args.push("--search-attribute", `${name}=${cliType}`);
   args.push("--log-level", "warn");
 
-  const child = spawn(options.cli, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const spawnProcess =
+    options.spawnProcess ?? ((command, list) => spawn(command, list, { stdio: ["ignore", "pipe", "pipe"] }));
+  const child = spawnProcess(options.cli, args);
   if (options.logFile) {
     const log = createWriteStream(options.logFile, { flags: "a" });
     child.stdout?.pipe(log);

@@ -1,12 +1,13 @@
 // `npm run worker`: one worker process. Seeds the built-in programs, then runs until SIGTERM/SIGINT,
-// finishing in-flight tasks before it exits.
+// finishing in-flight tasks before it exits. A signal during start-up stops it as soon as it is up.
 import pino from "pino";
 import { seedBuiltInSequences } from "../activities/sequences/sequence-catalog.ts";
 import { exitUnlessReadyForProduction } from "../api/auth/production-readiness.ts";
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
+import { announceReady } from "../scripts/dev-stack/supervised-process.ts";
 import { routeTemporalLogsTo } from "./temporal-logging.ts";
-import { startWorkerRuntime } from "./worker-runtime.ts";
+import { startWorkerRuntime, type WorkerRuntime } from "./worker-runtime.ts";
 
 const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel, name: "worker" });
@@ -14,24 +15,32 @@ routeTemporalLogsTo(logger);
 const store = openContactStore(config.databaseUrl);
 await exitUnlessReadyForProduction(config, store, logger);
 
+let runtime: WorkerRuntime | null = null;
+let stopSignal: NodeJS.Signals | null = null;
+function shutdown(active: WorkerRuntime): void {
+  logger.info({ signal: stopSignal }, "shutting down: finishing in-flight tasks");
+  active
+    .shutdown()
+    .then(() => store.$disconnect())
+    .then(() => process.exit(0))
+    .catch((error) => {
+      logger.error({ err: String(error) }, "shutdown failed");
+      process.exit(1);
+    });
+}
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopSignal) return;
+    stopSignal = signal;
+    if (runtime) shutdown(runtime);
+    else logger.info({ signal }, "stop requested during start-up");
+  });
+}
+
 const seeded = await seedBuiltInSequences(store);
 if (seeded.length > 0) logger.info({ seeded }, "built-in sequences seeded");
 
-const runtime = await startWorkerRuntime({ config, store, logger });
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down: finishing in-flight tasks");
-    runtime
-      .shutdown()
-      .then(() => store.$disconnect())
-      .then(() => process.exit(0))
-      .catch((error) => {
-        logger.error({ err: String(error) }, "shutdown failed");
-        process.exit(1);
-      });
-  });
-}
+runtime = await startWorkerRuntime({ config, store, logger });
+announceReady();
+if (stopSignal) shutdown(runtime);
 await runtime.done;

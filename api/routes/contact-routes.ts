@@ -1,5 +1,7 @@
 // /v1/contacts: upsert by email, read, and move through lifecycle stages.
 import { ContactNotFoundError, changeStageInTransaction } from "../../activities/contacts/stage-change.ts";
+import { refreshSegments } from "../../activities/segments/contact-segments.ts";
+import { loadRuleSettings } from "../../activities/settings/rule-settings.ts";
 import type { LifecycleStage } from "../../domain/lifecycle/stages.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
@@ -98,14 +100,19 @@ export function contactRoutes(store: ContactStore): RouteDefinition[] {
       responses: { 200: { description: "The contact and the change made", schema: StageChangeView } },
       handle: async ({ params, body, res }) => {
         try {
-          const outcome = await store.$transaction((tx) =>
-            changeStageInTransaction(tx, {
+          const { segments } = await loadRuleSettings(store);
+          const outcome = await store.$transaction(async (tx) => {
+            const change = await changeStageInTransaction(tx, {
               contactId: params.id,
               to: body.stage,
               reason: body.reason ?? "set through the API",
               source: "api",
-            }),
-          );
+            });
+            // The stage is part of the segment's profile (qualified interest): recompute it as an event
+            // would, under the row lock changeStageInTransaction holds.
+            if (change.changed) await refreshSegments(tx, [params.id], new Date(), segments);
+            return change;
+          });
           const contact = await store.contact.findUniqueOrThrow({ where: { id: params.id } });
           res.json({ contact: toContactView(contact), change: outcome });
         } catch (error) {

@@ -103,7 +103,7 @@ describe("PUT /v1/contacts/:id/stage", () => {
       orderBy: { id: "desc" },
     });
     expect(last).toMatchObject({ fromStage: "sql", toStage: "mql", reason: "wrong fit", source: "api" });
-    expect(await stack.store.outbox.count({ where: { contactId } })).toBe(2);
+    expect(await stack.store.outbox.count({ where: { contactId, kind: "stage_changed" } })).toBe(2);
   });
 });
 
