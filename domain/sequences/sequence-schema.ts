@@ -137,6 +137,7 @@ const WaitForEventStep = z.strictObject({
   /** step: only the event caused by that earlier email step (an open or a click of it) counts. */
   event: z.strictObject({ type: EventType, step: StepId.optional() }),
   timeout: Duration,
+  // biome-ignore lint/suspicious/noThenProperty: "then" is the language's field name (DESIGN §2a).
   get then(): z.ZodOptional<z.ZodArray<typeof Step>> {
     return z.array(Step).optional();
   },
@@ -148,6 +149,7 @@ const BranchStep = z.strictObject({
   id: StepId,
   type: z.literal("branch"),
   if: Condition,
+  // biome-ignore lint/suspicious/noThenProperty: "then" is the language's field name (DESIGN §2a).
   get then(): z.ZodOptional<z.ZodArray<typeof Step>> {
     return z.array(Step).optional();
   },

@@ -90,6 +90,7 @@ describe("faults are named by their JSON path", () => {
 
   test("then or else on a step that does not branch", () => {
     const definition = example();
+    // biome-ignore lint/suspicious/noThenProperty: "then" is the language's field name.
     definition.steps[0].then = [{ id: "x", type: "exit" }];
     expect(faultsOf(definition)).toEqual([
       { path: "steps.0.then", message: '"then" belongs to a branching step (wait_for_event or branch)' },
