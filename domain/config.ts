@@ -1,5 +1,6 @@
 // Runtime configuration from the environment (DESIGN.md §4), with defaults that serve local use.
 // Pure: callers pass process.env, tests pass a literal.
+import { parseSendingRules, type SendingRules } from "./sending/sending-rules.ts";
 import { parseDuration } from "./sequences/duration.ts";
 
 /** Where the DKIM private key comes from: the PEM itself, or a file the worker reads at start. */
@@ -34,6 +35,12 @@ export interface NurtureflowConfig {
   /** How often the segment sweep runs (a duration such as "15m"); null turns the schedule off. */
   segmentSweepInterval: string | null;
   logLevel: string;
+  /** FREQUENCY_CAP, QUIET_HOURS, DEFAULT_TIME_ZONE; PUT /v1/sending/rules overrides them. */
+  sendingRules: SendingRules;
+  /** host or host:port (lower case) webhooks may reach even though they resolve to a private address. */
+  webhookAllowedHosts: string[];
+  /** HMAC-SHA256 key of the X-Nurtureflow-Signature header of webhook requests. */
+  webhookSigningSecret: string;
 }
 
 export class ConfigError extends Error {}
@@ -85,6 +92,21 @@ function onOff(env: Record<string, string | undefined>, name: string, fallback: 
   throw new ConfigError(`${name} must be on or off`);
 }
 
+function sendingRules(env: Record<string, string | undefined>): SendingRules {
+  const parsed = parseSendingRules({
+    frequencyCap: env.FREQUENCY_CAP?.trim() || "off",
+    quietHours: env.QUIET_HOURS?.trim() || "off",
+    defaultTimeZone: env.DEFAULT_TIME_ZONE?.trim() || "UTC",
+  });
+  if (parsed.ok) return parsed.value;
+  const variable = {
+    frequencyCap: "FREQUENCY_CAP",
+    quietHours: "QUIET_HOURS",
+    defaultTimeZone: "DEFAULT_TIME_ZONE",
+  };
+  throw new ConfigError(parsed.errors.map(({ field, error }) => `${variable[field]}: ${error}`).join("; "));
+}
+
 export function parseConfig(env: Record<string, string | undefined>): NurtureflowConfig {
   const port = integer(env, "PORT", 3000);
   const rate = integer(env, "EMAIL_RATE_LIMIT_PER_SECOND", 0);
@@ -111,5 +133,11 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     outboxPollMs: integer(env, "OUTBOX_POLL_MS", 500),
     segmentSweepInterval: optionalDuration(env, "SEGMENT_SWEEP_INTERVAL", "15m"),
     logLevel: env.LOG_LEVEL || "info",
+    sendingRules: sendingRules(env),
+    webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+    webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET || "nurtureflow-local-webhook-secret",
   };
 }
