@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { LIFECYCLE_STAGES } from "../lifecycle/stages.ts";
 import { BEHAVIOURAL_SEGMENTS } from "../segments/segments.ts";
+import type { Weekday } from "../time/local-time.ts";
 import { parseDuration } from "./duration.ts";
 
 const Duration = z
@@ -23,7 +24,7 @@ const StepId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
 });
 const PropertyValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const satisfies readonly Weekday[];
 
 const CONDITION_KINDS = ["stage", "segment", "score", "property", "event", "all", "any", "not"] as const;
 
@@ -94,7 +95,7 @@ const WaitUntilStep = z.strictObject({
   id: StepId,
   type: z.literal("wait_until"),
   time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'a time of day "HH:MM"' }),
-  days: z.array(z.enum(WEEKDAYS)).min(1).optional(),
+  days: z.array(z.enum(DAYS)).min(1).optional(),
 });
 const UpdateContactStep = z
   .strictObject({
@@ -235,4 +236,3 @@ export type ReEntryPolicy = z.infer<typeof ReEntryPolicy>;
 export type SequenceGoal = z.infer<typeof SequenceGoal>;
 export type SequenceDefinition = z.infer<typeof SequenceDefinition>;
 export type SequenceDefinitionInput = z.input<typeof SequenceDefinition>;
-export type Weekday = (typeof WEEKDAYS)[number];

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { BUILT_IN_SEQUENCES } from "../../../../domain/sequences/built-in-sequences.ts";
 import { checkDefinition, type DefinitionFault } from "../../../../domain/sequences/definition-check.ts";
 
 // DESIGN.md §2a, byte for byte: the public contract of the language.
@@ -28,6 +29,13 @@ describe("the DESIGN §2a example", () => {
     expect(result.definition.key).toBe("mql-guides");
     expect(result.definition.entry.reEntry).toEqual({ mode: "cooldown", cooldown: "30d" });
     expect(result.definition.steps.map((step) => step.id)).toEqual(["guide", "wait-click"]);
+  });
+
+  test("every built-in sequence is a valid v1 definition", () => {
+    const all = { templateExists: () => true };
+    for (const definition of Object.values(BUILT_IN_SEQUENCES)) {
+      expect(checkDefinition(definition, all)).toMatchObject({ ok: true });
+    }
   });
 });
 
@@ -90,7 +98,6 @@ describe("faults are named by their JSON path", () => {
 
   test("then or else on a step that does not branch", () => {
     const definition = example();
-    // biome-ignore lint/suspicious/noThenProperty: "then" is the language's field name.
     definition.steps[0].then = [{ id: "x", type: "exit" }];
     expect(faultsOf(definition)).toEqual([
       { path: "steps.0.then", message: '"then" belongs to a branching step (wait_for_event or branch)' },
