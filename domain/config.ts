@@ -2,6 +2,10 @@
 // Pure: callers pass process.env, tests pass a literal.
 import { parseSendingRules, type SendingRules } from "./sending/sending-rules.ts";
 import { parseDuration } from "./sequences/duration.ts";
+import {
+  type TemporalConnectionSettings,
+  temporalConnectionSettings,
+} from "./temporal/temporal-connection-settings.ts";
 
 /** Where the DKIM private key comes from: the PEM itself, or a file the worker reads at start. */
 export interface DkimSettings {
@@ -14,6 +18,8 @@ export interface NurtureflowConfig {
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
+  /** TLS and API key for Temporal Cloud or a remote cluster; plain TCP for the local dev server. */
+  temporalConnection: TemporalConnectionSettings;
   taskQueue: string;
   emailTaskQueue: string;
   smtpUrl: string;
@@ -23,8 +29,16 @@ export interface NurtureflowConfig {
   port: number;
   publicUrl: string;
   apiKeys: string[];
+  /** NODE_ENV=production: the API and worker refuse to start without keys or with development secrets. */
+  production: boolean;
   /** Secret for signed unsubscribe and tracking links. */
   linkSigningSecret: string;
+  /** The secret before the last rotation: links signed with it keep working until `until` (null: while set). */
+  linkSigningPrevious: { secret: string; until: Date | null } | null;
+  /** marketingConsent of a new contact when the caller does not say (DEFAULT_MARKETING_CONSENT). */
+  defaultMarketingConsent: boolean;
+  /** Token bucket per API key on the ingest routes (events); null: unlimited. */
+  ingestRateLimit: { perSecond: number; burst: number } | null;
   emailRateLimitPerSecond: number | null;
   smtpMaxConnections: number;
   /** Sign outgoing mail with DKIM (List-Unsubscribe and List-Unsubscribe-Post included); null: unsigned. */
@@ -44,6 +58,35 @@ export interface NurtureflowConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** The public development value of LINK_SIGNING_SECRET: anyone can forge links signed with it. */
+export const DEVELOPMENT_LINK_SIGNING_SECRET = "nurtureflow-local-development-secret";
+
+function trueFalse(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw new ConfigError(`${name} must be true or false`);
+}
+
+function previousLinkSecret(
+  env: Record<string, string | undefined>,
+): NurtureflowConfig["linkSigningPrevious"] {
+  const secret = env.LINK_SIGNING_SECRET_PREVIOUS?.trim();
+  const untilRaw = env.LINK_SIGNING_SECRET_PREVIOUS_UNTIL?.trim();
+  if (!secret) {
+    if (untilRaw)
+      throw new ConfigError("LINK_SIGNING_SECRET_PREVIOUS_UNTIL needs LINK_SIGNING_SECRET_PREVIOUS");
+    return null;
+  }
+  if (!untilRaw) return { secret, until: null };
+  const until = new Date(untilRaw);
+  if (Number.isNaN(until.getTime())) {
+    throw new ConfigError("LINK_SIGNING_SECRET_PREVIOUS_UNTIL must be a date such as 2027-06-01");
+  }
+  return { secret, until };
+}
 
 function integer(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
@@ -110,10 +153,12 @@ function sendingRules(env: Record<string, string | undefined>): SendingRules {
 export function parseConfig(env: Record<string, string | undefined>): NurtureflowConfig {
   const port = integer(env, "PORT", 3000);
   const rate = integer(env, "EMAIL_RATE_LIMIT_PER_SECOND", 0);
+  const ingestPerSecond = integer(env, "INGEST_RATE_LIMIT_PER_SECOND", 100);
   return {
     databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/nurtureflow",
     temporalAddress: env.TEMPORAL_ADDRESS || "127.0.0.1:7233",
     temporalNamespace: env.TEMPORAL_NAMESPACE || "default",
+    temporalConnection: temporalConnectionSettings(env),
     taskQueue: env.TEMPORAL_TASK_QUEUE || "nurtureflow",
     emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE || "nurtureflow-email",
     smtpUrl: env.SMTP_URL || "smtp://127.0.0.1:1025",
@@ -125,7 +170,17 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
       .split(",")
       .map((key) => key.trim())
       .filter(Boolean),
-    linkSigningSecret: env.LINK_SIGNING_SECRET || "nurtureflow-local-development-secret",
+    production: env.NODE_ENV === "production",
+    linkSigningSecret: env.LINK_SIGNING_SECRET || DEVELOPMENT_LINK_SIGNING_SECRET,
+    linkSigningPrevious: previousLinkSecret(env),
+    defaultMarketingConsent: trueFalse(env, "DEFAULT_MARKETING_CONSENT", false),
+    ingestRateLimit:
+      ingestPerSecond > 0
+        ? {
+            perSecond: ingestPerSecond,
+            burst: integer(env, "INGEST_RATE_LIMIT_BURST", ingestPerSecond * 10) || 1,
+          }
+        : null,
     emailRateLimitPerSecond: rate > 0 ? rate : null,
     smtpMaxConnections: integer(env, "SMTP_MAX_CONNECTIONS", 5),
     dkim: dkimSettings(env),
