@@ -5,6 +5,7 @@ import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
+import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { docsPage } from "./docs-page.ts";
 import { createApiMetrics } from "./metrics.ts";
@@ -15,6 +16,7 @@ import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
+import { sequenceRoutes } from "./routes/sequence-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
@@ -26,14 +28,22 @@ export interface ApiDependencies {
 }
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
-export function apiRoutes(store: ContactStore): RouteDefinition[] {
-  return [...contactRoutes(store)];
+export function apiRoutes(store: ContactStore, config: NurtureflowConfig): RouteDefinition[] {
+  return [
+    ...contactRoutes(store),
+    ...sequenceRoutes({
+      store,
+      config,
+      temporal: lazyTemporalClient(config).get,
+      temporalUiUrl: "http://127.0.0.1:8233",
+    }),
+  ];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const routes = apiRoutes(store);
+  const routes = apiRoutes(store, config);
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);
   const metrics = createApiMetrics(store);
