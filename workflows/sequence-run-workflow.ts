@@ -10,6 +10,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from "@temporalio/workflow";
@@ -45,12 +46,14 @@ export interface SequenceRunInput {
   sequence: SequenceVersionRef;
   emailTaskQueue: string;
   trigger: ContactChange;
+  /** Events after which a waiting run continues as new; default HISTORY_BOUND (tests use a small one). */
+  historyBound?: number;
   /** Set by continue-as-new: the interpreter's state and the wait whose contact re-check is done. */
   carried?: { state: RunState; checkedWait: string | null };
 }
 
 /** Continue as new well before Temporal's own limits (50k events): a run signalled for every contact change stays small. */
-const HISTORY_BOUND = 2_000;
+const HISTORY_BOUND = 1_000;
 /** How often a paused run looks at its sequence again, in case a resume signal was missed. */
 const PAUSE_RECHECK = "1 hour";
 
@@ -115,6 +118,7 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
     state = advance(definition, context, state, fact);
   };
   let shown = "";
+  let timer: { key: string; fired: boolean } | null = null;
 
   for (;;) {
     while (inbox.length > 0) {
@@ -144,7 +148,7 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
         continue;
       }
       const info = workflowInfo();
-      if (info.historyLength >= HISTORY_BOUND || info.continueAsNewSuggested) {
+      if (info.historyLength >= (input.historyBound ?? HISTORY_BOUND) || info.continueAsNewSuggested) {
         return continueAsNew<typeof sequenceRunWorkflow>({ ...input, carried: { state, checkedWait } });
       }
       if (action.kind === "hold") {
@@ -154,12 +158,24 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
         if (!woke) checkedWait = null;
         continue;
       }
-      const ms = action.until - Date.now();
-      if (ms > 0) {
-        await condition(() => inbox.length > 0, ms, {
-          summary: `${label}: ${action.awaiting === "deferred_send" ? "deferred send" : "wait"} until ${new Date(action.until).toISOString()}`,
-        });
+      // One timer per wait, however many signals arrive while it runs: a signal wakes the loop, and
+      // unless it ended or changed the wait, the loop waits on for the same timer.
+      const timerKey = `${waitKey}@${action.until}`;
+      if (timer?.key !== timerKey) {
+        const fresh: { key: string; fired: boolean } = { key: timerKey, fired: false };
+        timer = fresh;
+        const ms = action.until - Date.now();
+        if (ms > 0) {
+          void sleep(ms, {
+            summary: `${label}: ${action.awaiting === "deferred_send" ? "deferred send" : "wait"} until ${new Date(action.until).toISOString()}`,
+          }).then(() => {
+            fresh.fired = true;
+          });
+        } else fresh.fired = true;
       }
+      const armed: { fired: boolean } = timer ?? { fired: true };
+      await condition(() => inbox.length > 0 || armed.fired);
+      if (!armed.fired) continue;
       tell({ kind: "time", at: Date.now() });
       continue;
     }
