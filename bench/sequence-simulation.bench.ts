@@ -14,6 +14,7 @@ for (let index = 0; index < 5; index++) {
       id: `check-${index}`,
       type: "branch",
       if: { score: { gte: 1_000 } },
+      // biome-ignore lint/suspicious/noThenProperty: "then" is the language's field name (DESIGN §2a).
       then: [{ id: `hot-${index}`, type: "exit" }],
     },
   );
