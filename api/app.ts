@@ -5,6 +5,7 @@ import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
+import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { docsPage } from "./docs-page.ts";
@@ -17,6 +18,7 @@ import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
+import { sequenceRoutes } from "./routes/sequence-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
 import { trackerRoutes } from "./routes/tracker-routes.ts";
 import { trackingApiRoutes } from "./routes/tracking-api-routes.ts";
@@ -39,6 +41,12 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig): Route
     ...metricsRoutes(store),
     ...trackingApiRoutes(store),
     ...trackerRoutes(),
+    ...sequenceRoutes({
+      store,
+      config,
+      temporal: lazyTemporalClient(config).get,
+      temporalUiUrl: "http://127.0.0.1:8233",
+    }),
   ];
 }
 

@@ -11,6 +11,7 @@ import { createTemplateCatalog } from "../activities/email/template-catalog.ts";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createEnrollmentActivities } from "../activities/enrollment-activities.ts";
 import { createSegmentSweepActivities } from "../activities/segments/segment-sweep-activities.ts";
+import { createSequenceRunActivities } from "../activities/sequences/run-activities.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
@@ -57,7 +58,11 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowBundle,
-    activities: { ...createEnrollmentActivities(store), ...createSegmentSweepActivities(store) },
+    activities: {
+      ...createEnrollmentActivities(store),
+      ...createSegmentSweepActivities(store),
+      ...createSequenceRunActivities(store, config.sendingRules.defaultTimeZone),
+    },
   });
   const emailWorker = await Worker.create({
     connection,
