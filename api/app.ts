@@ -15,6 +15,7 @@ import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
+import { sendingRuleRoutes } from "./routes/sending-rule-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
@@ -26,14 +27,14 @@ export interface ApiDependencies {
 }
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
-export function apiRoutes(store: ContactStore): RouteDefinition[] {
-  return [...contactRoutes(store)];
+export function apiRoutes(store: ContactStore, config: NurtureflowConfig): RouteDefinition[] {
+  return [...contactRoutes(store), ...sendingRuleRoutes(store, config)];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const routes = apiRoutes(store);
+  const routes = apiRoutes(store, config);
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);
   const metrics = createApiMetrics(store);

@@ -1,6 +1,10 @@
 // The sending-rules decision on the real PostgreSQL: the per-contact lock and the reservation it writes.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createSendDecisionActivities } from "../../activities/sending/send-decision-activity.ts";
+import { createApp } from "../../api/app.ts";
 import { parseConfig } from "../../domain/config.ts";
 import { type ContactStore, openContactStore } from "../../prisma/client.ts";
 import { createDatabaseFromTemplate } from "../support/postgres.ts";
@@ -142,5 +146,119 @@ describe("applySendingRules", () => {
     expect(await ask("x1")).toEqual({ action: "send" });
     expect(await ask("x2")).toMatchObject({ action: "defer", reason: "frequency cap 1/1h reached" });
     await store.setting.delete({ where: { key: "sending.rules" } });
+  });
+});
+
+describe("/v1/sending/rules and the timeline", () => {
+  let server: Server;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const config = parseConfig({ FREQUENCY_CAP: "2/1d", QUIET_HOURS: "off" });
+    const app = createApp({ config, store, logger: pino({ level: "silent" }) });
+    server = await new Promise((resolve) => {
+      const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
+    });
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return {
+      status: response.status,
+      type: response.headers.get("content-type"),
+      body: (await response.json()) as any,
+    };
+  };
+
+  it("reads the environment's rules, lets the API override them field by field, and refuses bad values", async () => {
+    expect((await call("GET", "/v1/sending/rules")).body).toEqual({
+      frequencyCap: "2/1d",
+      quietHours: "off",
+      defaultTimeZone: "UTC",
+      fromApi: [],
+    });
+    const put = await call("PUT", "/v1/sending/rules", {
+      quietHours: "21:00-08:00",
+      defaultTimeZone: "Europe/Rome",
+    });
+    expect(put).toMatchObject({
+      status: 200,
+      body: { frequencyCap: "2/1d", quietHours: "21:00-08:00", defaultTimeZone: "Europe/Rome" },
+    });
+    expect((await call("GET", "/v1/sending/rules")).body.fromApi).toEqual(["quietHours", "defaultTimeZone"]);
+
+    const bad = await call("PUT", "/v1/sending/rules", {
+      frequencyCap: "lots",
+      quietHours: "25:00-08:00",
+      defaultTimeZone: "Mars/Olympus",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.type).toContain("application/problem+json");
+    expect(bad.body.errors.map((error: { field: string }) => error.field).sort()).toEqual([
+      "defaultTimeZone",
+      "frequencyCap",
+      "quietHours",
+    ]);
+    // Nothing was written by the refused request.
+    expect((await call("GET", "/v1/sending/rules")).body.quietHours).toBe("21:00-08:00");
+
+    await call("PUT", "/v1/sending/rules", {});
+    expect((await call("GET", "/v1/sending/rules")).body).toMatchObject({ quietHours: "off", fromApi: [] });
+  });
+
+  it("shows deferred and expired sends in the contact's timeline", async () => {
+    const contact = await newContact();
+    await store.sendDecision.createMany({
+      data: [
+        {
+          contactId: contact.id,
+          enrollmentId: "t1",
+          stepId: "guide",
+          attempt: 0,
+          category: "marketing",
+          decision: "defer",
+          reason: "frequency cap 2/1d reached",
+          deferUntil: new Date("2026-12-05T10:00:00Z"),
+          decidedAt: new Date("2026-12-04T10:00:00Z"),
+        },
+        {
+          contactId: contact.id,
+          enrollmentId: "t1",
+          stepId: "guide",
+          attempt: 1,
+          category: "marketing",
+          decision: "expire",
+          reason: "not sent within 3d",
+          decidedAt: new Date("2026-12-05T10:00:00Z"),
+        },
+      ],
+    });
+    const { body } = await call("GET", `/v1/contacts/${contact.id}/timeline`);
+    expect(body.entries.filter((entry: { kind: string }) => entry.kind.startsWith("send_"))).toEqual([
+      {
+        at: "2026-12-05T10:00:00.000Z",
+        kind: "send_expired",
+        enrollmentId: "t1",
+        stepId: "guide",
+        reason: "not sent within 3d",
+      },
+      {
+        at: "2026-12-04T10:00:00.000Z",
+        kind: "send_deferred",
+        enrollmentId: "t1",
+        stepId: "guide",
+        reason: "frequency cap 2/1d reached",
+        until: "2026-12-05T10:00:00.000Z",
+      },
+    ]);
   });
 });
