@@ -31,6 +31,8 @@ export interface NurtureflowConfig {
   apiKeys: string[];
   /** NODE_ENV=production: the API and worker refuse to start without keys or with development secrets. */
   production: boolean;
+  /** Origins whose pages may send to the tracking API from a browser (nf.js); none: no browser. */
+  trackerOrigins: string[];
   /** Secret for signed unsubscribe and tracking links. */
   linkSigningSecret: string;
   /** The secret before the last rotation: links signed with it keep working until `until` (null: while set). */
@@ -181,6 +183,10 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
             burst: integer(env, "INGEST_RATE_LIMIT_BURST", ingestPerSecond * 10) || 1,
           }
         : null,
+    trackerOrigins: (env.TRACKER_ORIGINS ?? "")
+      .split(",")
+      .map((origin) => origin.trim().replace(/\/+$/, ""))
+      .filter(Boolean),
     emailRateLimitPerSecond: rate > 0 ? rate : null,
     smtpMaxConnections: integer(env, "SMTP_MAX_CONNECTIONS", 5),
     dkim: dkimSettings(env),

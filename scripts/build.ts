@@ -23,3 +23,5 @@ console.log(`workflow bundle written to ${bundlePath.slice(root.length)}`);
 
 cpSync(`${root}templates`, `${dist}/templates`, { recursive: true });
 console.log("templates copied to dist/templates");
+// The browser tracker is a plain script served as it is (GET /nf.js): tsc does not copy it.
+cpSync(`${root}api/tracker`, `${dist}/api/tracker`, { recursive: true });
