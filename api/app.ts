@@ -48,7 +48,7 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   const access = createAccessControl(config, store, logger);
   const writeKey = requireWriteKey(config);
   const authorize: Authorizer = (required, credentials) =>
-    required !== "public" && credentials === "write_key" ? writeKey : access.authorize(required);
+    required !== "public" && credentials === "write_key" ? writeKey : access.authorize(required, credentials);
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 

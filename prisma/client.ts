@@ -5,5 +5,10 @@ import { PrismaClient } from "../generated/prisma/client.ts";
 export type ContactStore = InstanceType<typeof PrismaClient>;
 
 export function openContactStore(databaseUrl: string, maxConnections = 10): ContactStore {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: maxConnections }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: databaseUrl, max: maxConnections }),
+    // Prisma's defaults (2 s to get a connection, 5 s per transaction) turn a burst of requests on a
+    // busy machine into 500s; a transaction waits its turn for the pool instead.
+    transactionOptions: { maxWait: 10_000, timeout: 30_000 },
+  });
 }
