@@ -18,6 +18,7 @@ import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
+import { sendingRuleRoutes } from "./routes/sending-rule-routes.ts";
 import { sequenceRoutes } from "./routes/sequence-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
 import { trackerRoutes } from "./routes/tracker-routes.ts";
@@ -47,6 +48,7 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig): Route
       temporal: lazyTemporalClient(config).get,
       temporalUiUrl: "http://127.0.0.1:8233",
     }),
+    ...sendingRuleRoutes(store, config),
   ];
 }
 

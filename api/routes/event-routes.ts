@@ -44,16 +44,22 @@ export function eventRoutes(store: ContactStore): Router {
     }
   });
 
-  /** Events, stage changes and segment moves of a contact, latest first. */
+  /** Events, stage changes, segment moves and held-back sends of a contact, latest first. */
   router.get("/contacts/:id/timeline", async (req, res) => {
     const contactId = contactIdOf(req.params);
     const contact = await store.contact.findUnique({ where: { id: contactId }, select: { id: true } });
     if (!contact) throw notFound("contact");
     const recent = { where: { contactId }, take: TIMELINE_LIMIT };
-    const [events, stages, segments] = await Promise.all([
+    const [events, stages, segments, heldSends] = await Promise.all([
       store.event.findMany({ ...recent, orderBy: { occurredAt: "desc" } }),
       store.stageChange.findMany({ ...recent, orderBy: { occurredAt: "desc" } }),
       store.segmentMembership.findMany({ ...recent, orderBy: { enteredAt: "desc" } }),
+      // Sends the sending rules held back or gave up (activities/sending); plain sends show as emails.
+      store.sendDecision.findMany({
+        where: { contactId, decision: { in: ["defer", "expire"] } },
+        take: TIMELINE_LIMIT,
+        orderBy: { decidedAt: "desc" },
+      }),
     ]);
     const entries = [
       ...events.map((event) => ({
@@ -75,6 +81,14 @@ export function eventRoutes(store: ContactStore): Router {
         kind: "segment_entered" as const,
         segment: membership.segment,
         leftAt: membership.leftAt?.toISOString() ?? null,
+      })),
+      ...heldSends.map((held) => ({
+        at: held.decidedAt,
+        kind: held.decision === "defer" ? ("send_deferred" as const) : ("send_expired" as const),
+        enrollmentId: held.enrollmentId,
+        stepId: held.stepId,
+        reason: held.reason,
+        ...(held.deferUntil ? { until: held.deferUntil.toISOString() } : {}),
       })),
     ];
     entries.sort((a, b) => b.at.getTime() - a.at.getTime());
