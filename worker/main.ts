@@ -4,6 +4,7 @@ import pino from "pino";
 import { seedBuiltInSequences } from "../activities/sequences/sequence-catalog.ts";
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
+import { errorChain, errorSummary } from "./temporal-errors.ts";
 import { routeTemporalLogsTo } from "./temporal-logging.ts";
 import { startWorkerRuntime } from "./worker-runtime.ts";
 
@@ -15,7 +16,12 @@ const store = openContactStore(config.databaseUrl);
 const seeded = await seedBuiltInSequences(store);
 if (seeded.length > 0) logger.info({ seeded }, "built-in sequences seeded");
 
-const runtime = await startWorkerRuntime({ config, store, logger });
+const runtime = await startWorkerRuntime({ config, store, logger }).catch(async (error) => {
+  // One clear line (the search-attribute check says what to register), then a non-zero exit.
+  logger.fatal({ err: errorChain(error) }, `worker cannot start: ${errorSummary(error)}`);
+  await store.$disconnect();
+  process.exit(1);
+});
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
@@ -27,7 +33,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       .then(() => store.$disconnect())
       .then(() => process.exit(0))
       .catch((error) => {
-        logger.error({ err: String(error) }, "shutdown failed");
+        logger.error({ err: errorChain(error) }, `shutdown failed: ${errorSummary(error)}`);
         process.exit(1);
       });
   });

@@ -15,8 +15,10 @@ import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { OutboxDispatcher } from "./outbox-dispatcher.ts";
+import { ensureSearchAttributes } from "./search-attribute-check.ts";
 import { ensureSegmentSweepSchedule } from "./segment-sweep-schedule.ts";
 import { lazyTemporalClient } from "./temporal-client.ts";
+import { errorChain, errorSummary } from "./temporal-errors.ts";
 import { bundleWorkflows } from "./workflow-bundle.ts";
 
 export interface WorkerRuntimeOptions {
@@ -39,6 +41,14 @@ export interface WorkerRuntime {
 
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { config, store, logger } = options;
+  const temporalClient = lazyTemporalClient(config);
+  // Before anything runs: without its search attributes no sequence run could start.
+  await ensureSearchAttributes(await temporalClient.get(), config.temporalNamespace, logger).catch(
+    async (error) => {
+      await temporalClient.close();
+      throw error;
+    },
+  );
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
   const transport = createSmtpTransport({
@@ -76,13 +86,13 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       : {}),
   });
 
-  const temporalClient = lazyTemporalClient(config);
   const dispatcher = new OutboxDispatcher({
     store,
     client: temporalClient.get,
     taskQueue: config.taskQueue,
     emailTaskQueue: config.emailTaskQueue,
     pollMs: config.outboxPollMs,
+    retry: { maxAttempts: config.outboxMaxAttempts, baseDelayMs: config.outboxRetryBaseMs },
     logger,
   });
   const done = Promise.all([sequenceWorker.run(), emailWorker.run()]).then(() => undefined);
@@ -91,7 +101,9 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   await temporalClient
     .get()
     .then((client) => ensureSegmentSweepSchedule(client, config.taskQueue, config.segmentSweepInterval))
-    .catch((error) => logger.warn({ err: String(error) }, "segment sweep schedule not set up"));
+    .catch((error) =>
+      logger.warn({ err: errorChain(error) }, `segment sweep schedule not set up: ${errorSummary(error)}`),
+    );
   logger.info({ taskQueue: config.taskQueue, emailTaskQueue: config.emailTaskQueue }, "workers running");
 
   return {
