@@ -5,17 +5,23 @@ import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
+import { createAccessControl } from "./auth/authorize.ts";
 import { docsPage } from "./docs-page.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
+import { type Authorizer, mountRoutes, type RouteDefinition } from "./route-definition.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
+import { trackerRoutes } from "./routes/tracker-routes.ts";
+import { trackingApiRoutes } from "./routes/tracking-api-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
+import { TRACKING_API_PATHS, trackerCors } from "./tracker-cors.ts";
+import { requireWriteKey } from "./write-keys.ts";
 
 export interface ApiDependencies {
   config: NurtureflowConfig;
@@ -23,19 +29,20 @@ export interface ApiDependencies {
   logger: Logger;
 }
 
-function requireApiKey(keys: string[]) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    if (keys.length === 0) return next();
-    const given = req.header("authorization")?.replace(/^Bearer\s+/i, "");
-    if (given && keys.includes(given)) return next();
-    next(new ProblemError(401, "Unauthorized", "a valid API key is required (Authorization: Bearer <key>)"));
-  };
+/** Every route declared in the registry; the OpenAPI document is generated from the same list. */
+export function apiRoutes(store: ContactStore): RouteDefinition[] {
+  return [...contactRoutes(store), ...trackingApiRoutes(store), ...trackerRoutes()];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const document = openApiDocument(config.publicUrl);
+  const routes = apiRoutes(store);
+  const document = openApiDocument(config.publicUrl, routes);
+  const access = createAccessControl(config, store, logger);
+  const writeKey = requireWriteKey(config);
+  const authorize: Authorizer = (required, credentials) =>
+    required !== "public" && credentials === "write_key" ? writeKey : access.authorize(required, credentials);
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 
@@ -60,14 +67,22 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   // Links in emails work without an API key (their signed token is the authority), so they come first.
   // Tracking routes stay mounted when EMAIL_TRACKING is off: emails sent while it was on keep working.
   app.use(
-    unsubscribeRoutes(createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret), store),
-    trackingRoutes(createTrackingLinks(config.publicUrl, config.linkSigningSecret), store, logger),
+    unsubscribeRoutes(
+      createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious),
+      store,
+    ),
+    trackingRoutes(
+      createTrackingLinks(config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious),
+      store,
+      logger,
+    ),
   );
+  app.use(TRACKING_API_PATHS, trackerCors(config));
+  app.use(mountRoutes(routes, authorize));
   app.use(
     "/v1",
-    requireApiKey(config.apiKeys),
+    access.authorizeByRequest,
     express.json({ limit: "5mb" }),
-    contactRoutes(store),
     eventRoutes(store),
     scoringRoutes(store),
     templateRoutes(store, config),
@@ -82,7 +97,11 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
       return sendProblem(res, new ProblemError(400, "Bad Request", "the body is not valid JSON"));
     }
     if (type === "entity.too.large") {
-      return sendProblem(res, new ProblemError(413, "Content Too Large", "the body exceeds 5 MB"));
+      const limit = (error as { limit?: number }).limit;
+      const detail = limit
+        ? `the body exceeds this route's limit of ${limit} bytes`
+        : "the body is too large";
+      return sendProblem(res, new ProblemError(413, "Content Too Large", detail));
     }
     logger.error({ err: error instanceof Error ? error.message : String(error) }, "request failed");
     sendProblem(res, new ProblemError(500, "Internal Server Error"));

@@ -1,6 +1,7 @@
 // Open pixel (GET /t/o/<token>.gif) and click redirect (GET /t/c/<token>), without an API key: the
 // signed token is the authority. A click redirects only to the URL signed into its token, so these routes
 // cannot be used to send anyone elsewhere; a token that does not verify gets a 400 and never a redirect.
+// An expired token is still served (pixel, redirect) but records nothing (tracking-links.ts).
 import { type Response, Router } from "express";
 import type { Logger } from "pino";
 import { recordEngagement } from "../../activities/tracking/record-engagement.ts";
@@ -19,11 +20,12 @@ export function trackingRoutes(links: TrackingLinks, store: ContactStore, logger
   const router = Router();
 
   router.get("/t/o/:file", async (req, res) => {
-    const ledgerId = links.verifyOpen(req.params.file.replace(/\.gif$/, ""));
-    if (!ledgerId) throw new ProblemError(400, "Bad Request", "the tracking token is not valid");
+    const target = links.verifyOpen(req.params.file.replace(/\.gif$/, ""));
+    if (!target) throw new ProblemError(400, "Bad Request", "the tracking token is not valid");
+    const { ledgerId } = target;
     // The image is shown whatever happens to the record: a failure must not show a broken image.
     try {
-      await recordEngagement(store, ledgerId, { kind: "open" });
+      if (!target.expired) await recordEngagement(store, ledgerId, { kind: "open" });
     } catch (error) {
       logger.error({ ledgerId, err: String(error) }, "recording an open failed");
     }
@@ -37,7 +39,7 @@ export function trackingRoutes(links: TrackingLinks, store: ContactStore, logger
     }
     // The reader gets where they clicked even when recording fails.
     try {
-      await recordEngagement(store, target.ledgerId, { kind: "click", url: target.url });
+      if (!target.expired) await recordEngagement(store, target.ledgerId, { kind: "click", url: target.url });
     } catch (error) {
       logger.error({ ledgerId: target.ledgerId, err: String(error) }, "recording a click failed");
     }

@@ -38,7 +38,7 @@ const eventsOf = (type: string) => stack.store.event.findMany({ where: { contact
 
 describe("tracked email", () => {
   test("links go through the click redirect, except the unsubscribe link; the pixel is added", () => {
-    expect(clickLink()).toMatch(new RegExp(`^${stack.baseUrl}/t/c/[\\w-]+\\.[\\w-]+$`));
+    expect(clickLink()).toMatch(new RegExp(`^${stack.baseUrl}/t/c/[\\w-]+\\.[0-9a-z]+\\.[\\w-]+$`));
     expect(hrefs().some((href) => href.includes("example.com/resources"))).toBe(false);
     expect(hrefs().some((href) => href.replaceAll("&#x3D;", "=").includes("/unsubscribe?token="))).toBe(true);
     expect(pixel()).toMatch(new RegExp(`^${stack.baseUrl}/t/o/`));
@@ -77,10 +77,10 @@ describe("tracked email", () => {
 
   test("a token whose URL was swapped for another host is refused, never redirected", async () => {
     const [base, token] = clickLink().split("/t/c/") as [string, string];
-    const [payload, signature] = token.split(".") as [string, string];
+    const [payload, expiry, signature] = token.split(".") as [string, string, string];
     const [ledgerId] = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as [string, string];
     const evil = Buffer.from(JSON.stringify([ledgerId, "https://evil.example/login"])).toString("base64url");
-    const response = await fetch(`${base}/t/c/${evil}.${signature}`, { redirect: "manual" });
+    const response = await fetch(`${base}/t/c/${evil}.${expiry}.${signature}`, { redirect: "manual" });
     expect(response.status).toBe(400);
     expect(response.headers.get("location")).toBeNull();
     expect(response.headers.get("content-type")).toContain("application/problem+json");
