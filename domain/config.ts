@@ -48,6 +48,10 @@ export interface NurtureflowConfig {
   /** Open pixel and click redirects in marketing email; off unless EMAIL_TRACKING=on. */
   emailTracking: boolean;
   outboxPollMs: number;
+  /** Attempts Temporal may reject an outbox row before it is parked for an operator. */
+  outboxMaxAttempts: number;
+  /** First retry delay of a failed outbox row; doubles per attempt (up to 5 minutes). */
+  outboxRetryBaseMs: number;
   /** How often the segment sweep runs (a duration such as "15m"); null turns the schedule off. */
   segmentSweepInterval: string | null;
   logLevel: string;
@@ -192,6 +196,8 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     dkim: dkimSettings(env),
     emailTracking: onOff(env, "EMAIL_TRACKING", false),
     outboxPollMs: integer(env, "OUTBOX_POLL_MS", 500),
+    outboxMaxAttempts: Math.max(1, integer(env, "OUTBOX_MAX_ATTEMPTS", 10)),
+    outboxRetryBaseMs: integer(env, "OUTBOX_RETRY_BASE_MS", 1_000),
     segmentSweepInterval: optionalDuration(env, "SEGMENT_SWEEP_INTERVAL", "15m"),
     logLevel: env.LOG_LEVEL || "info",
     sendingRules: sendingRules(env),

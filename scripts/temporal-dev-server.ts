@@ -15,6 +15,8 @@ export interface DevServerOptions {
   logFile?: string;
   /** How to start the server process; the dev supervisor starts it as one of its own parts. */
   spawnProcess?: (command: string, args: string[]) => ChildProcess;
+  /** Register Nurtureflow's search attributes (default true); tests of the worker's own check turn it off. */
+  searchAttributes?: boolean;
 }
 
 export interface DevServer {
@@ -82,8 +84,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   ];
   args.push(...(options.uiPort ? ["--ui-port", String(options.uiPort)] : ["--headless"]));
   if (options.dbFile) args.push("--db-filename", options.dbFile);
-  for (const { name, cliType } of SEARCH_ATTRIBUTE_DEFINITIONS)
-    args.push("--search-attribute", `${name}=${cliType}`);
+  const withAttributes = options.searchAttributes ?? true;
+  if (withAttributes)
+    for (const { name, cliType } of SEARCH_ATTRIBUTE_DEFINITIONS)
+      args.push("--search-attribute", `${name}=${cliType}`);
   args.push("--log-level", "warn");
 
   const spawnProcess =
@@ -112,7 +116,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   };
   try {
     await waitForFrontend(address, 60_000, () => exited);
-    registerSearchAttributes(options.cli, address, namespace);
+    if (withAttributes) registerSearchAttributes(options.cli, address, namespace);
   } catch (error) {
     await stop();
     throw error;

@@ -6,6 +6,7 @@ import { exitUnlessReadyForProduction } from "../api/auth/production-readiness.t
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
 import { announceReady } from "../scripts/dev-stack/supervised-process.ts";
+import { errorChain, errorSummary } from "./temporal-errors.ts";
 import { routeTemporalLogsTo } from "./temporal-logging.ts";
 import { startWorkerRuntime, type WorkerRuntime } from "./worker-runtime.ts";
 
@@ -24,7 +25,7 @@ function shutdown(active: WorkerRuntime): void {
     .then(() => store.$disconnect())
     .then(() => process.exit(0))
     .catch((error) => {
-      logger.error({ err: String(error) }, "shutdown failed");
+      logger.error({ err: errorChain(error) }, `shutdown failed: ${errorSummary(error)}`);
       process.exit(1);
     });
 }
@@ -40,7 +41,12 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 const seeded = await seedBuiltInSequences(store);
 if (seeded.length > 0) logger.info({ seeded }, "built-in sequences seeded");
 
-runtime = await startWorkerRuntime({ config, store, logger });
+runtime = await startWorkerRuntime({ config, store, logger }).catch(async (error: unknown) => {
+  // One clear line (the search-attribute check says what to register), then a non-zero exit.
+  logger.fatal({ err: errorChain(error) }, `worker cannot start: ${errorSummary(error)}`);
+  await store.$disconnect();
+  process.exit(1);
+});
 announceReady();
 if (stopSignal) shutdown(runtime);
 await runtime.done;

@@ -1,9 +1,23 @@
 // Delivers outbox rows to Temporal: each contact change steers the contact's running programs (signal)
 // and starts the programs it triggers (signal-with-start on a deterministic workflow id).
-// A row stays pending, with backoff, until Temporal has taken it: nothing acknowledged is lost.
+//
+// Guarantees (DESIGN §4): per contact, rows reach Temporal in the order they were written (the claim
+// hands out only a contact's earliest undelivered row); rows of different contacts are delivered
+// independently and concurrently, so one failing row delays only its own contact. Every Temporal call
+// ends before the row's lease does (the call's deadline), and only the lease holder can mark the row
+// delivered, so a slow dispatcher cannot deliver a row after another one took it over. A row Temporal
+// keeps rejecting is parked after a bounded number of attempts; an unreachable Temporal parks nothing.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from "@temporalio/client";
 import type { Logger } from "pino";
+import { entryStillHolds } from "../activities/outbox/entry-recheck.ts";
+import {
+  type ClaimedOutboxRow,
+  claimDueRows,
+  markDelivered,
+  recordFailure,
+} from "../activities/outbox/outbox-leases.ts";
 import { loadActiveSequences } from "../activities/sequences/sequence-catalog.ts";
+import { decideAfterFailure, type OutboxRetryPolicy } from "../domain/outbox/retry-policy.ts";
 import type { ContactChange } from "../domain/sequences/contact-change.ts";
 import type { SequenceVersionRef } from "../domain/sequences/definition.ts";
 import { durationMs } from "../domain/sequences/duration.ts";
@@ -20,6 +34,7 @@ import {
 } from "../workflows/search-attributes.ts";
 import type { SequenceRunInput, sequenceRunWorkflow } from "../workflows/sequence-run-workflow.ts";
 import { contactChangedSignal } from "../workflows/sequence-signals.ts";
+import { errorChain, errorSummary, isTemporalUnreachable } from "./temporal-errors.ts";
 
 export interface OutboxDispatcherOptions {
   store: ContactStore;
@@ -28,22 +43,29 @@ export interface OutboxDispatcherOptions {
   emailTaskQueue: string;
   pollMs: number;
   batchSize?: number;
+  /** How long a claimed row stays leased to this dispatcher. */
+  leaseMs?: number;
+  /** Independent claim loops; each delivers its claimed rows (each another contact's) at once. */
+  concurrency?: number;
+  retry?: OutboxRetryPolicy;
   logger: Logger;
 }
 
-interface OutboxRow {
-  id: bigint;
-  contactId: string;
-  payload: ContactChange;
-  attempts: number;
-}
+const DEFAULT_LEASE_MS = 30_000;
+// A Temporal call must have ended (answered or abandoned) this long before the lease runs out.
+const LEASE_MARGIN_MS = 5_000;
+// One Temporal call answers within this, or the row is retried (a hanging call holds up one loop).
+const CALL_TIMEOUT_MS = 10_000;
+const DEFAULT_LOOPS = 4;
+export const DEFAULT_OUTBOX_RETRY: OutboxRetryPolicy = { maxAttempts: 10, baseDelayMs: 1_000 };
 
-const MAX_BACKOFF_MS = 10_000;
+/** The lease ran out before the row was delivered: another claim may own it now, so write nothing. */
+class LeaseExpiredError extends Error {}
 
 export class OutboxDispatcher {
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly options: OutboxDispatcherOptions) {}
 
@@ -55,81 +77,96 @@ export class OutboxDispatcher {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    for (const wake of [...this.wakers]) wake();
     await this.loop;
   }
 
   /** Delivers every row that is due now; returns how many were delivered. Used by the loop and by tests. */
   async dispatchDue(): Promise<number> {
-    const rows = await this.claimDue();
+    const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
+    // Measured before the claim, so the local deadline never outlasts the lease the database granted.
+    const deadline = Date.now() + leaseMs - Math.min(LEASE_MARGIN_MS, leaseMs / 2);
+    const loops = this.options.concurrency ?? DEFAULT_LOOPS;
+    const limit = Math.max(1, Math.ceil((this.options.batchSize ?? 100) / loops));
+    const rows = await claimDueRows(this.options.store, { limit, leaseMs });
     if (rows.length === 0) return 0;
     // Read once per batch: a sequence published now applies from the next batch on.
     const sequences = await loadActiveSequences(this.options.store);
-    let delivered = 0;
-    for (const [index, row] of rows.entries()) {
-      try {
-        await this.deliver(row, sequences);
-        await this.options.store.outbox.update({ where: { id: row.id }, data: { dispatchedAt: new Date() } });
-        delivered += 1;
-      } catch (error) {
-        const attempts = row.attempts + 1;
-        const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10));
-        await this.options.store.outbox.update({
-          where: { id: row.id },
-          data: {
-            attempts,
-            lastError: String(error).slice(0, 500),
-            nextAttemptAt: new Date(Date.now() + backoff),
-          },
-        });
-        this.options.logger.warn(
-          { outboxId: String(row.id), attempts, err: String(error) },
-          "outbox delivery failed",
-        );
-        // Later rows must not overtake this one (Temporal is most likely down): release them for the next pass.
-        const released = rows.slice(index + 1).map((later) => later.id);
-        await this.options.store.outbox.updateMany({
-          where: { id: { in: released } },
-          data: { nextAttemptAt: new Date(Date.now() + backoff) },
-        });
-        break;
-      }
-    }
-    return delivered;
+    // Each row is another contact's, so they may go at the same time.
+    const outcomes = await Promise.all(rows.map((row) => this.deliverOne(row, sequences, deadline)));
+    return outcomes.filter(Boolean).length;
   }
 
+  private async deliverOne(row: ClaimedOutboxRow, sequences: SequenceVersionRef[], deadline: number) {
+    const { store, logger } = this.options;
+    try {
+      await this.deliver(row, sequences, deadline);
+      if (await markDelivered(store, row)) return true;
+      logger.warn({ outboxId: String(row.id) }, "outbox row was claimed by another dispatcher meanwhile");
+      return false;
+    } catch (error) {
+      if (error instanceof LeaseExpiredError) {
+        logger.warn(
+          { outboxId: String(row.id) },
+          "outbox lease ran out before delivery: left to the next claim",
+        );
+        return false;
+      }
+      const attempts = row.attempts + 1;
+      const unreachable = isTemporalUnreachable(error);
+      const decision = decideAfterFailure(this.options.retry ?? DEFAULT_OUTBOX_RETRY, attempts, unreachable);
+      const summary = errorSummary(error);
+      await recordFailure(store, row, { error: summary, ...decision });
+      const context = {
+        outboxId: String(row.id),
+        contactId: row.contactId,
+        attempts,
+        err: errorChain(error),
+      };
+      if (decision.park) logger.error(context, `outbox row parked after ${attempts} attempts: ${summary}`);
+      else logger.warn({ ...context, retryInMs: decision.retryInMs }, `outbox delivery failed: ${summary}`);
+      return false;
+    }
+  }
+
+  // Several independent claim loops: a row whose Temporal call hangs holds up one loop, never all.
   private async run(): Promise<void> {
+    await Promise.all(
+      Array.from({ length: this.options.concurrency ?? DEFAULT_LOOPS }, () => this.claimLoop()),
+    );
+  }
+
+  private async claimLoop(): Promise<void> {
     while (this.running) {
       let delivered = 0;
       try {
         delivered = await this.dispatchDue();
       } catch (error) {
-        this.options.logger.error({ err: String(error) }, "outbox dispatch pass failed");
+        this.options.logger.error(
+          { err: errorChain(error) },
+          `outbox dispatch pass failed: ${errorSummary(error)}`,
+        );
       }
       if (delivered > 0) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollMs);
-        this.wake = () => {
+        const wake = () => {
           clearTimeout(timer);
+          this.wakers.delete(wake);
           resolve();
         };
+        const timer = setTimeout(wake, this.options.pollMs);
+        this.wakers.add(wake);
       });
     }
   }
 
-  /** Leases due rows (SKIP LOCKED), so several dispatchers share the work without taking the same row. */
-  private async claimDue(): Promise<OutboxRow[]> {
-    const limit = this.options.batchSize ?? 100;
-    const rows = await this.options.store.$queryRaw<OutboxRow[]>`
-      UPDATE "Outbox" SET "nextAttemptAt" = now() + interval '30 seconds'
-      WHERE id IN (
-        SELECT id FROM "Outbox" WHERE "dispatchedAt" IS NULL AND "nextAttemptAt" <= now()
-        ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING id, "contactId"::text AS "contactId", payload, attempts`;
-    return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+  /** A Temporal call bounded by the lease: it is answered or abandoned before another claim can start. */
+  private async withinLease<T>(client: Client, deadline: number, call: () => Promise<T>): Promise<T> {
+    if (Date.now() >= deadline) throw new LeaseExpiredError();
+    return client.withDeadline(Math.min(deadline, Date.now() + CALL_TIMEOUT_MS), call);
   }
 
-  private async deliver(row: OutboxRow, sequences: SequenceVersionRef[]): Promise<void> {
+  private async deliver(row: ClaimedOutboxRow, sequences: SequenceVersionRef[], deadline: number) {
     const client = await this.options.client();
     const change = row.payload;
     const running = await this.options.store.enrollment.findMany({
@@ -143,7 +180,9 @@ export class OutboxDispatcher {
         enrollment.entryKey,
       );
       try {
-        await client.workflow.getHandle(workflowId).signal(contactChangedSignal, change);
+        await this.withinLease(client, deadline, () =>
+          client.workflow.getHandle(workflowId).signal(contactChangedSignal, change),
+        );
         runningWorkflowIds.add(workflowId);
       } catch (error) {
         // No such run: its start failed after the enrollment row was written (Temporal was down),
@@ -151,39 +190,55 @@ export class OutboxDispatcher {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
     }
-    for (const sequence of sequences) {
+    const entries = sequences.flatMap((sequence) => {
       const entryKey = entryKeyFor(sequence.definition.trigger, change);
-      if (!entryKey) continue;
+      return entryKey ? [{ sequence, entryKey }] : [];
+    });
+    if (entries.length === 0) return;
+    if (!(await entryStillHolds(this.options.store, row.contactId, change))) {
+      this.options.logger.info(
+        { outboxId: String(row.id), contactId: row.contactId },
+        "change overtaken by the contact's current state: starts nothing",
+      );
+      return;
+    }
+    for (const { sequence, entryKey } of entries) {
       const workflowId = sequenceWorkflowId(sequence.key, row.contactId, entryKey);
       if (runningWorkflowIds.has(workflowId)) continue;
-      await this.startRun(client, sequence, row, entryKey, workflowId);
+      await this.startRun(client, deadline, sequence, row, entryKey, workflowId);
     }
   }
 
   private async startRun(
     client: Client,
+    deadline: number,
     sequence: SequenceVersionRef,
-    row: OutboxRow,
+    row: ClaimedOutboxRow,
     entryKey: string,
     workflowId: string,
   ): Promise<void> {
     const { store, logger } = this.options;
     const id = enrollmentId(workflowId, String(row.id));
-    if (await this.reEntryForbidden(sequence, row.contactId, entryKey, id)) {
-      logger.info({ workflowId, outboxId: String(row.id) }, "re-entry policy keeps contact out");
-      return;
+    const existing = await store.enrollment.findUnique({ where: { id }, select: { status: true } });
+    // This row's enrollment already ran to its end (or was kept out): a redelivery changes nothing.
+    if (existing && existing.status !== "running") return;
+    if (!existing) {
+      if (await this.reEntryForbidden(sequence, row.contactId, entryKey, id)) {
+        logger.info({ workflowId, outboxId: String(row.id) }, "re-entry policy keeps contact out");
+        return;
+      }
+      await store.enrollment.upsert({
+        where: { id },
+        create: {
+          id,
+          sequenceKey: sequence.key,
+          sequenceVersion: sequence.version,
+          contactId: row.contactId,
+          entryKey,
+        },
+        update: {},
+      });
     }
-    await store.enrollment.upsert({
-      where: { id },
-      create: {
-        id,
-        sequenceKey: sequence.key,
-        sequenceVersion: sequence.version,
-        contactId: row.contactId,
-        entryKey,
-      },
-      update: {},
-    });
     const contact = await store.contact.findUnique({
       where: { id: row.contactId },
       select: { lifecycleStage: true, segment: true },
@@ -197,14 +252,14 @@ export class OutboxDispatcher {
       trigger: row.payload,
     };
     try {
-      await client.workflow.signalWithStart<typeof sequenceRunWorkflow, [ContactChange]>(
-        "sequenceRunWorkflow",
-        {
+      await this.withinLease(client, deadline, () =>
+        client.workflow.signalWithStart<typeof sequenceRunWorkflow, [ContactChange]>("sequenceRunWorkflow", {
           workflowId,
           taskQueue: this.options.taskQueue,
           args: [input],
           signal: contactChangedSignal,
           signalArgs: [row.payload],
+          // Re-entry is decided above from the database; this also refuses where Temporal still knows better.
           workflowIdReusePolicy:
             sequence.definition.entry.reEntry.mode === "never" ? "REJECT_DUPLICATE" : "ALLOW_DUPLICATE",
           staticSummary: `${sequence.definition.name} (v${sequence.version}) for contact ${row.contactId}`,
@@ -216,16 +271,21 @@ export class OutboxDispatcher {
             { key: NfSegment, value: contact?.segment ?? "new" },
             { key: NfNextActionAt, value: new Date() },
           ],
-        },
+        }),
       );
       logger.info({ workflowId, enrollmentId: id }, "sequence run started");
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      // A closed run with this id exists and the sequence admits no re-entry.
-      await store.enrollment.update({ where: { id }, data: { status: "skipped", endedAt: new Date() } });
+      // Temporal still holds a closed run with this id and the sequence admits no re-entry: the
+      // enrollment this delivery opened never ran. A finished enrollment is never touched.
+      await store.enrollment.updateMany({
+        where: { id, status: "running" },
+        data: { status: "skipped", endedAt: new Date() },
+      });
     }
   }
 
+  /** From the database, so the answer does not change when Temporal's retention drops closed runs. */
   private async reEntryForbidden(
     sequence: SequenceVersionRef,
     contactId: string,

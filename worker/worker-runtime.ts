@@ -16,9 +16,11 @@ import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { OutboxDispatcher } from "./outbox-dispatcher.ts";
+import { ensureSearchAttributes } from "./search-attribute-check.ts";
 import { ensureSegmentSweepSchedule } from "./segment-sweep-schedule.ts";
 import { lazyTemporalClient } from "./temporal-client.ts";
 import { temporalConnectionOptions } from "./temporal-connection.ts";
+import { errorChain, errorSummary } from "./temporal-errors.ts";
 import { loadWorkflowBundle } from "./workflow-bundle.ts";
 
 export interface WorkerRuntimeOptions {
@@ -41,6 +43,14 @@ export interface WorkerRuntime {
 
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { config, store, logger } = options;
+  const temporalClient = lazyTemporalClient(config);
+  // Before anything runs: without its search attributes no sequence run could start.
+  await ensureSearchAttributes(await temporalClient.get(), config.temporalNamespace, logger).catch(
+    async (error) => {
+      await temporalClient.close();
+      throw error;
+    },
+  );
   const connection = await NativeConnection.connect(
     temporalConnectionOptions(config.temporalAddress, config.temporalConnection),
   );
@@ -87,13 +97,13 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       : {}),
   });
 
-  const temporalClient = lazyTemporalClient(config);
   const dispatcher = new OutboxDispatcher({
     store,
     client: temporalClient.get,
     taskQueue: config.taskQueue,
     emailTaskQueue: config.emailTaskQueue,
     pollMs: config.outboxPollMs,
+    retry: { maxAttempts: config.outboxMaxAttempts, baseDelayMs: config.outboxRetryBaseMs },
     logger,
   });
   const done = Promise.all([sequenceWorker.run(), emailWorker.run()]).then(() => undefined);
@@ -102,7 +112,9 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   await temporalClient
     .get()
     .then((client) => ensureSegmentSweepSchedule(client, config.taskQueue, config.segmentSweepInterval))
-    .catch((error) => logger.warn({ err: String(error) }, "segment sweep schedule not set up"));
+    .catch((error) =>
+      logger.warn({ err: errorChain(error) }, `segment sweep schedule not set up: ${errorSummary(error)}`),
+    );
   logger.info({ taskQueue: config.taskQueue, emailTaskQueue: config.emailTaskQueue }, "workers running");
 
   return {

@@ -3,6 +3,11 @@ import { z } from "zod";
 import { isEventType } from "../../domain/events/event-types.ts";
 
 export const MAX_EVENTS_PER_BATCH = 5_000;
+/**
+ * An event's properties travel into the outbox and from there into a workflow's input and signal
+ * (Temporal refuses payloads of a few MB): 32 KiB of JSON per event keeps every such input small.
+ */
+export const MAX_EVENT_PROPERTIES_BYTES = 32 * 1024;
 const DAY_MS = 86_400_000;
 const EARLIEST_EVENT = Date.parse("2000-01-01T00:00:00Z");
 
@@ -76,7 +81,13 @@ export const EventBody = z
       .refine((at) => Date.parse(at) <= Date.now() + DAY_MS, "must not be more than a day in the future")
       .refine((at) => Date.parse(at) >= EARLIEST_EVENT, "must not be before 2000-01-01")
       .transform((at) => new Date(at)),
-    properties: z.record(z.string().max(100), z.unknown()).default({}),
+    properties: z
+      .record(z.string().max(100), z.unknown())
+      .default({})
+      .refine(
+        (properties) => Buffer.byteLength(JSON.stringify(properties)) <= MAX_EVENT_PROPERTIES_BYTES,
+        `must be at most ${MAX_EVENT_PROPERTIES_BYTES} bytes (32 KiB) as JSON`,
+      ),
     idempotencyKey: z.string().min(1).max(200),
   })
   .strict()

@@ -1,0 +1,99 @@
+// The outbox's delivery bookkeeping: which rows a dispatcher may deliver now, under a fenced lease.
+//
+// Per contact, rows are delivered in the order they were written: a row is claimable only while no
+// earlier row of its contact is still undelivered (parked rows excepted), so a contact's next row
+// waits for the previous one across batches and across dispatchers, while other contacts' rows are
+// claimed independently. Each claim draws a new lease token; only the holder of the current token can
+// mark the row delivered or record its failure, so a dispatcher whose lease ran out writes nothing.
+import type { ContactChange } from "../../domain/sequences/contact-change.ts";
+import type { ContactStore } from "../../prisma/client.ts";
+
+export interface ClaimedOutboxRow {
+  id: bigint;
+  contactId: string;
+  payload: ContactChange;
+  attempts: number;
+  leaseToken: string;
+}
+
+export interface ParkedOutboxRow {
+  id: string;
+  kind: string;
+  contactId: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  parkedAt: Date;
+}
+
+/** Leases up to `limit` rows, each the earliest undelivered row of its contact, for `leaseMs`. */
+export async function claimDueRows(
+  store: ContactStore,
+  options: { limit: number; leaseMs: number },
+): Promise<ClaimedOutboxRow[]> {
+  const rows = await store.$queryRaw<ClaimedOutboxRow[]>`
+    UPDATE "Outbox" SET "nextAttemptAt" = now() + make_interval(secs => ${options.leaseMs / 1000}),
+      "leaseToken" = gen_random_uuid()
+    WHERE id IN (
+      SELECT o.id FROM "Outbox" o
+      WHERE o."dispatchedAt" IS NULL AND o."parkedAt" IS NULL AND o."nextAttemptAt" <= now()
+        AND NOT EXISTS (
+          SELECT 1 FROM "Outbox" e
+          WHERE e."contactId" = o."contactId" AND e.id < o.id
+            AND e."dispatchedAt" IS NULL AND e."parkedAt" IS NULL)
+      ORDER BY o.id LIMIT ${options.limit} FOR UPDATE OF o SKIP LOCKED)
+    RETURNING id, "contactId"::text AS "contactId", payload, attempts, "leaseToken"::text AS "leaseToken"`;
+  return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Marks the row delivered if this lease is still the current one; false when another claim took over. */
+export async function markDelivered(store: ContactStore, row: ClaimedOutboxRow): Promise<boolean> {
+  const updated = await store.$executeRaw`
+    UPDATE "Outbox" SET "dispatchedAt" = now(), "leaseToken" = NULL, "lastError" = NULL
+    WHERE id = ${row.id} AND "leaseToken" = ${row.leaseToken}::uuid AND "dispatchedAt" IS NULL`;
+  return updated === 1;
+}
+
+/** Records a failed attempt under the lease: due again after `retryInMs`, or parked. */
+export async function recordFailure(
+  store: ContactStore,
+  row: ClaimedOutboxRow,
+  failure: { error: string; retryInMs: number; park: boolean },
+): Promise<boolean> {
+  const updated = await store.$executeRaw`
+    UPDATE "Outbox" SET attempts = attempts + 1, "lastError" = ${failure.error.slice(0, 2000)},
+      "nextAttemptAt" = now() + make_interval(secs => ${failure.retryInMs / 1000}),
+      "parkedAt" = CASE WHEN ${failure.park} THEN now() ELSE NULL END, "leaseToken" = NULL
+    WHERE id = ${row.id} AND "leaseToken" = ${row.leaseToken}::uuid AND "dispatchedAt" IS NULL`;
+  return updated === 1;
+}
+
+export async function listParkedRows(store: ContactStore, limit: number): Promise<ParkedOutboxRow[]> {
+  const rows = await store.outbox.findMany({
+    where: { parkedAt: { not: null }, dispatchedAt: null },
+    orderBy: { id: "asc" },
+    take: limit,
+  });
+  return rows.map((row) => ({
+    id: String(row.id),
+    kind: row.kind,
+    contactId: row.contactId,
+    attempts: row.attempts,
+    lastError: row.lastError,
+    createdAt: row.createdAt,
+    parkedAt: row.parkedAt as Date,
+  }));
+}
+
+export function countParkedRows(store: ContactStore): Promise<number> {
+  return store.outbox.count({ where: { parkedAt: { not: null }, dispatchedAt: null } });
+}
+
+/** An operator's retry: the parked row is due now with a fresh attempt budget. False if not parked. */
+export async function retryParkedRow(store: ContactStore, id: bigint): Promise<boolean> {
+  const updated = await store.outbox.updateMany({
+    where: { id, parkedAt: { not: null }, dispatchedAt: null },
+    data: { parkedAt: null, attempts: 0, nextAttemptAt: new Date(), leaseToken: null },
+  });
+  return updated.count === 1;
+}
