@@ -1,7 +1,7 @@
 // `npm run worker`: one worker process. Seeds the built-in programs, then runs until SIGTERM/SIGINT,
 // finishing in-flight tasks before it exits.
 import pino from "pino";
-import { seedBuiltInSequences } from "../activities/sequences/sequence-catalog.ts";
+import { seedBuiltInSequences } from "../activities/sequences/built-in-seeding.ts";
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
 import { routeTemporalLogsTo } from "./temporal-logging.ts";
@@ -13,7 +13,7 @@ routeTemporalLogsTo(logger);
 const store = openContactStore(config.databaseUrl);
 
 const seeded = await seedBuiltInSequences(store);
-if (seeded.length > 0) logger.info({ seeded }, "built-in sequences seeded");
+if (seeded.created.length + seeded.upgraded.length > 0) logger.info(seeded, "built-in sequences seeded");
 
 const runtime = await startWorkerRuntime({ config, store, logger });
 let stopping = false;

@@ -1,6 +1,5 @@
 // Published sequences in the contact store: versions are immutable, activation picks the one that runs.
 
-import { BUILT_IN_SEQUENCES } from "../../domain/sequences/built-in-sequences.ts";
 import type { SequenceDefinition, SequenceVersionRef } from "../../domain/sequences/definition.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
@@ -48,16 +47,4 @@ export async function publishSequenceVersion(
     });
     return { key, version, definition };
   });
-}
-
-/** Seeds the built-in programs once; a sequence that already exists is left as the marketer made it. */
-export async function seedBuiltInSequences(store: ContactStore): Promise<string[]> {
-  const existing = new Set((await store.sequence.findMany({ select: { key: true } })).map((s) => s.key));
-  const seeded: string[] = [];
-  for (const [key, definition] of Object.entries(BUILT_IN_SEQUENCES)) {
-    if (existing.has(key)) continue;
-    await publishSequenceVersion(store, key, definition);
-    seeded.push(key);
-  }
-  return seeded;
 }
