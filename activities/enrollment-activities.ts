@@ -1,10 +1,13 @@
-// Enrollment bookkeeping in the contact store, called by the sequence workflow.
+// Enrollment bookkeeping in the contact store, called by the sequence workflows.
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { ContactStore } from "../prisma/client.ts";
 
 export interface FinishEnrollmentInput {
   enrollmentId: string;
-  status: "completed" | "exited";
+  status: "completed" | "exited" | "skipped";
   exitReason: string | null;
+  /** What the run did, in order (v1 runs); kept for GET /v1/enrollments/:id after the run is gone. */
+  steps?: ReadonlyArray<Record<string, unknown>>;
 }
 
 export function createEnrollmentActivities(store: ContactStore) {
@@ -13,7 +16,12 @@ export function createEnrollmentActivities(store: ContactStore) {
     async finishEnrollment(input: FinishEnrollmentInput): Promise<void> {
       await store.enrollment.updateMany({
         where: { id: input.enrollmentId, status: "running" },
-        data: { status: input.status, exitReason: input.exitReason, endedAt: new Date() },
+        data: {
+          status: input.status,
+          exitReason: input.exitReason,
+          endedAt: new Date(),
+          ...(input.steps ? { steps: input.steps as Prisma.InputJsonValue } : {}),
+        },
       });
     },
   };

@@ -5,14 +5,18 @@ import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
+import { lazyTemporalClient } from "../worker/temporal-client.ts";
+import { createAccessControl } from "./auth/authorize.ts";
 import { docsPage } from "./docs-page.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
+import { mountRoutes, type RouteDefinition } from "./route-definition.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
+import { sequenceRoutes } from "./routes/sequence-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
@@ -23,19 +27,25 @@ export interface ApiDependencies {
   logger: Logger;
 }
 
-function requireApiKey(keys: string[]) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    if (keys.length === 0) return next();
-    const given = req.header("authorization")?.replace(/^Bearer\s+/i, "");
-    if (given && keys.includes(given)) return next();
-    next(new ProblemError(401, "Unauthorized", "a valid API key is required (Authorization: Bearer <key>)"));
-  };
+/** Every route declared in the registry; the OpenAPI document is generated from the same list. */
+export function apiRoutes(store: ContactStore, config: NurtureflowConfig): RouteDefinition[] {
+  return [
+    ...contactRoutes(store),
+    ...sequenceRoutes({
+      store,
+      config,
+      temporal: lazyTemporalClient(config).get,
+      temporalUiUrl: "http://127.0.0.1:8233",
+    }),
+  ];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const document = openApiDocument(config.publicUrl);
+  const routes = apiRoutes(store, config);
+  const document = openApiDocument(config.publicUrl, routes);
+  const access = createAccessControl(config, store, logger);
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 
@@ -63,11 +73,11 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     unsubscribeRoutes(createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret), store),
     trackingRoutes(createTrackingLinks(config.publicUrl, config.linkSigningSecret), store, logger),
   );
+  app.use(mountRoutes(routes, access.authorize));
   app.use(
     "/v1",
-    requireApiKey(config.apiKeys),
+    access.authorizeByRequest,
     express.json({ limit: "5mb" }),
-    contactRoutes(store),
     eventRoutes(store),
     scoringRoutes(store),
     templateRoutes(store, config),
@@ -82,7 +92,11 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
       return sendProblem(res, new ProblemError(400, "Bad Request", "the body is not valid JSON"));
     }
     if (type === "entity.too.large") {
-      return sendProblem(res, new ProblemError(413, "Content Too Large", "the body exceeds 5 MB"));
+      const limit = (error as { limit?: number }).limit;
+      const detail = limit
+        ? `the body exceeds this route's limit of ${limit} bytes`
+        : "the body is too large";
+      return sendProblem(res, new ProblemError(413, "Content Too Large", detail));
     }
     logger.error({ err: error instanceof Error ? error.message : String(error) }, "request failed");
     sendProblem(res, new ProblemError(500, "Internal Server Error"));

@@ -1,6 +1,6 @@
 // The OpenAPI document, generated from the same zod schemas that validate requests.
 import { z } from "zod";
-import { ContactUpsert, ContactView, StageChangeBody } from "./schemas/contact-schemas.ts";
+import { openApiPaths, type RouteDefinition } from "./route-definition.ts";
 import { EmailFeedbackBody, EmailFeedbackResult } from "./schemas/email-feedback-schemas.ts";
 import { EventBatchBody, EventBody, IngestResultView } from "./schemas/event-schemas.ts";
 import { ScoringRulesBody, SegmentThresholdsBody, StageRulesBody } from "./schemas/scoring-schemas.ts";
@@ -49,42 +49,18 @@ function ruleSettingPaths(path: string, what: string, schema: z.ZodType) {
   };
 }
 
-export function openApiDocument(publicUrl: string) {
+export function openApiDocument(publicUrl: string, routes: readonly RouteDefinition[]) {
   return {
     openapi: "3.1.0",
     info: { title: "Nurtureflow API", version: "0.1.0" },
     servers: [{ url: publicUrl }],
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "an API key" } },
+    },
+    security: [{ apiKey: [] }],
     paths: {
-      "/v1/contacts": {
-        post: {
-          summary: "Create or update a contact by email",
-          requestBody: { required: true, content: json(ContactUpsert) },
-          responses: {
-            "200": { description: "Updated", content: json(ContactView) },
-            "201": { description: "Created", content: json(ContactView) },
-            "400": problem,
-          },
-        },
-      },
-      "/v1/contacts/{id}": {
-        get: {
-          summary: "Read a contact",
-          parameters: contactId,
-          responses: { "200": { description: "The contact", content: json(ContactView) }, "404": problem },
-        },
-      },
-      "/v1/contacts/{id}/stage": {
-        put: {
-          summary: "Move a contact to a lifecycle stage (forward or backward)",
-          parameters: contactId,
-          requestBody: { required: true, content: json(StageChangeBody) },
-          responses: {
-            "200": { description: "The contact and the change made" },
-            "400": problem,
-            "404": problem,
-          },
-        },
-      },
+      ...openApiPaths(routes),
+      // Routes not yet declared in the registry (api/route-definition.ts), written by hand until then.
       "/v1/events": {
         post: {
           summary: "Ingest one touchpoint or a batch of up to 5,000",

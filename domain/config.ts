@@ -1,6 +1,11 @@
 // Runtime configuration from the environment (DESIGN.md §4), with defaults that serve local use.
 // Pure: callers pass process.env, tests pass a literal.
+import { parseSendingRules, type SendingRules } from "./sending/sending-rules.ts";
 import { parseDuration } from "./sequences/duration.ts";
+import {
+  type TemporalConnectionSettings,
+  temporalConnectionSettings,
+} from "./temporal/temporal-connection-settings.ts";
 
 /** Where the DKIM private key comes from: the PEM itself, or a file the worker reads at start. */
 export interface DkimSettings {
@@ -13,6 +18,8 @@ export interface NurtureflowConfig {
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
+  /** TLS and API key for Temporal Cloud or a remote cluster; plain TCP for the local dev server. */
+  temporalConnection: TemporalConnectionSettings;
   taskQueue: string;
   emailTaskQueue: string;
   smtpUrl: string;
@@ -22,8 +29,16 @@ export interface NurtureflowConfig {
   port: number;
   publicUrl: string;
   apiKeys: string[];
+  /** NODE_ENV=production: the API and worker refuse to start without keys or with development secrets. */
+  production: boolean;
   /** Secret for signed unsubscribe and tracking links. */
   linkSigningSecret: string;
+  /** The secret before the last rotation: links signed with it keep working until `until` (null: while set). */
+  linkSigningPrevious: { secret: string; until: Date | null } | null;
+  /** marketingConsent of a new contact when the caller does not say (DEFAULT_MARKETING_CONSENT). */
+  defaultMarketingConsent: boolean;
+  /** Token bucket per API key on the ingest routes (events); null: unlimited. */
+  ingestRateLimit: { perSecond: number; burst: number } | null;
   emailRateLimitPerSecond: number | null;
   smtpMaxConnections: number;
   /** Sign outgoing mail with DKIM (List-Unsubscribe and List-Unsubscribe-Post included); null: unsigned. */
@@ -34,9 +49,44 @@ export interface NurtureflowConfig {
   /** How often the segment sweep runs (a duration such as "15m"); null turns the schedule off. */
   segmentSweepInterval: string | null;
   logLevel: string;
+  /** FREQUENCY_CAP, QUIET_HOURS, DEFAULT_TIME_ZONE; PUT /v1/sending/rules overrides them. */
+  sendingRules: SendingRules;
+  /** host or host:port (lower case) webhooks may reach even though they resolve to a private address. */
+  webhookAllowedHosts: string[];
+  /** HMAC-SHA256 key of the X-Nurtureflow-Signature header of webhook requests. */
+  webhookSigningSecret: string;
 }
 
 export class ConfigError extends Error {}
+
+/** The public development value of LINK_SIGNING_SECRET: anyone can forge links signed with it. */
+export const DEVELOPMENT_LINK_SIGNING_SECRET = "nurtureflow-local-development-secret";
+
+function trueFalse(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw new ConfigError(`${name} must be true or false`);
+}
+
+function previousLinkSecret(
+  env: Record<string, string | undefined>,
+): NurtureflowConfig["linkSigningPrevious"] {
+  const secret = env.LINK_SIGNING_SECRET_PREVIOUS?.trim();
+  const untilRaw = env.LINK_SIGNING_SECRET_PREVIOUS_UNTIL?.trim();
+  if (!secret) {
+    if (untilRaw)
+      throw new ConfigError("LINK_SIGNING_SECRET_PREVIOUS_UNTIL needs LINK_SIGNING_SECRET_PREVIOUS");
+    return null;
+  }
+  if (!untilRaw) return { secret, until: null };
+  const until = new Date(untilRaw);
+  if (Number.isNaN(until.getTime())) {
+    throw new ConfigError("LINK_SIGNING_SECRET_PREVIOUS_UNTIL must be a date such as 2027-06-01");
+  }
+  return { secret, until };
+}
 
 function integer(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
@@ -85,13 +135,30 @@ function onOff(env: Record<string, string | undefined>, name: string, fallback: 
   throw new ConfigError(`${name} must be on or off`);
 }
 
+function sendingRules(env: Record<string, string | undefined>): SendingRules {
+  const parsed = parseSendingRules({
+    frequencyCap: env.FREQUENCY_CAP?.trim() || "off",
+    quietHours: env.QUIET_HOURS?.trim() || "off",
+    defaultTimeZone: env.DEFAULT_TIME_ZONE?.trim() || "UTC",
+  });
+  if (parsed.ok) return parsed.value;
+  const variable = {
+    frequencyCap: "FREQUENCY_CAP",
+    quietHours: "QUIET_HOURS",
+    defaultTimeZone: "DEFAULT_TIME_ZONE",
+  };
+  throw new ConfigError(parsed.errors.map(({ field, error }) => `${variable[field]}: ${error}`).join("; "));
+}
+
 export function parseConfig(env: Record<string, string | undefined>): NurtureflowConfig {
   const port = integer(env, "PORT", 3000);
   const rate = integer(env, "EMAIL_RATE_LIMIT_PER_SECOND", 0);
+  const ingestPerSecond = integer(env, "INGEST_RATE_LIMIT_PER_SECOND", 100);
   return {
     databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/nurtureflow",
     temporalAddress: env.TEMPORAL_ADDRESS || "127.0.0.1:7233",
     temporalNamespace: env.TEMPORAL_NAMESPACE || "default",
+    temporalConnection: temporalConnectionSettings(env),
     taskQueue: env.TEMPORAL_TASK_QUEUE || "nurtureflow",
     emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE || "nurtureflow-email",
     smtpUrl: env.SMTP_URL || "smtp://127.0.0.1:1025",
@@ -103,7 +170,17 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
       .split(",")
       .map((key) => key.trim())
       .filter(Boolean),
-    linkSigningSecret: env.LINK_SIGNING_SECRET || "nurtureflow-local-development-secret",
+    production: env.NODE_ENV === "production",
+    linkSigningSecret: env.LINK_SIGNING_SECRET || DEVELOPMENT_LINK_SIGNING_SECRET,
+    linkSigningPrevious: previousLinkSecret(env),
+    defaultMarketingConsent: trueFalse(env, "DEFAULT_MARKETING_CONSENT", false),
+    ingestRateLimit:
+      ingestPerSecond > 0
+        ? {
+            perSecond: ingestPerSecond,
+            burst: integer(env, "INGEST_RATE_LIMIT_BURST", ingestPerSecond * 10) || 1,
+          }
+        : null,
     emailRateLimitPerSecond: rate > 0 ? rate : null,
     smtpMaxConnections: integer(env, "SMTP_MAX_CONNECTIONS", 5),
     dkim: dkimSettings(env),
@@ -111,5 +188,11 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     outboxPollMs: integer(env, "OUTBOX_POLL_MS", 500),
     segmentSweepInterval: optionalDuration(env, "SEGMENT_SWEEP_INTERVAL", "15m"),
     logLevel: env.LOG_LEVEL || "info",
+    sendingRules: sendingRules(env),
+    webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+    webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET || "nurtureflow-local-webhook-secret",
   };
 }

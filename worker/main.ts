@@ -2,6 +2,7 @@
 // finishing in-flight tasks before it exits.
 import pino from "pino";
 import { seedBuiltInSequences } from "../activities/sequences/built-in-seeding.ts";
+import { exitUnlessReadyForProduction } from "../api/auth/production-readiness.ts";
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
 import { routeTemporalLogsTo } from "./temporal-logging.ts";
@@ -11,6 +12,7 @@ const config = parseConfig(process.env);
 const logger = pino({ level: config.logLevel, name: "worker" });
 routeTemporalLogsTo(logger);
 const store = openContactStore(config.databaseUrl);
+await exitUnlessReadyForProduction(config, store, logger);
 
 const seeded = await seedBuiltInSequences(store);
 if (seeded.created.length + seeded.upgraded.length > 0) logger.info(seeded, "built-in sequences seeded");

@@ -18,8 +18,8 @@ import {
   NfStage,
   NfStatus,
 } from "../workflows/search-attributes.ts";
+import type { SequenceRunInput, sequenceRunWorkflow } from "../workflows/sequence-run-workflow.ts";
 import { contactChangedSignal } from "../workflows/sequence-signals.ts";
-import type { SequenceRunInput, sequenceWorkflow } from "../workflows/sequence-workflow.ts";
 
 export interface OutboxDispatcherOptions {
   store: ContactStore;
@@ -197,24 +197,27 @@ export class OutboxDispatcher {
       trigger: row.payload,
     };
     try {
-      await client.workflow.signalWithStart<typeof sequenceWorkflow, [ContactChange]>("sequenceWorkflow", {
-        workflowId,
-        taskQueue: this.options.taskQueue,
-        args: [input],
-        signal: contactChangedSignal,
-        signalArgs: [row.payload],
-        workflowIdReusePolicy:
-          sequence.definition.reEntry.mode === "never" ? "REJECT_DUPLICATE" : "ALLOW_DUPLICATE",
-        staticSummary: `${sequence.definition.name} (v${sequence.version}) for contact ${row.contactId}`,
-        typedSearchAttributes: [
-          { key: NfContactId, value: row.contactId },
-          { key: NfSequence, value: sequence.key },
-          { key: NfStatus, value: "running" },
-          { key: NfStage, value: contact?.lifecycleStage ?? "subscriber" },
-          { key: NfSegment, value: contact?.segment ?? "new" },
-          { key: NfNextActionAt, value: new Date() },
-        ],
-      });
+      await client.workflow.signalWithStart<typeof sequenceRunWorkflow, [ContactChange]>(
+        "sequenceRunWorkflow",
+        {
+          workflowId,
+          taskQueue: this.options.taskQueue,
+          args: [input],
+          signal: contactChangedSignal,
+          signalArgs: [row.payload],
+          workflowIdReusePolicy:
+            sequence.definition.entry.reEntry.mode === "never" ? "REJECT_DUPLICATE" : "ALLOW_DUPLICATE",
+          staticSummary: `${sequence.definition.name} (v${sequence.version}) for contact ${row.contactId}`,
+          typedSearchAttributes: [
+            { key: NfContactId, value: row.contactId },
+            { key: NfSequence, value: sequence.key },
+            { key: NfStatus, value: "running" },
+            { key: NfStage, value: contact?.lifecycleStage ?? "subscriber" },
+            { key: NfSegment, value: contact?.segment ?? "new" },
+            { key: NfNextActionAt, value: new Date() },
+          ],
+        },
+      );
       logger.info({ workflowId, enrollmentId: id }, "sequence run started");
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -229,7 +232,7 @@ export class OutboxDispatcher {
     entryKey: string,
     id: string,
   ): Promise<boolean> {
-    const policy = sequence.definition.reEntry;
+    const policy = sequence.definition.entry.reEntry;
     const previous = await this.options.store.enrollment.findFirst({
       where: { sequenceKey: sequence.key, contactId, entryKey, id: { not: id }, status: { not: "skipped" } },
       orderBy: { startedAt: "desc" },

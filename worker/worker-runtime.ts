@@ -11,19 +11,21 @@ import { createTemplateCatalog } from "../activities/email/template-catalog.ts";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createEnrollmentActivities } from "../activities/enrollment-activities.ts";
 import { createSegmentSweepActivities } from "../activities/segments/segment-sweep-activities.ts";
+import { createSequenceRunActivities } from "../activities/sequences/run-activities.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { OutboxDispatcher } from "./outbox-dispatcher.ts";
 import { ensureSegmentSweepSchedule } from "./segment-sweep-schedule.ts";
 import { lazyTemporalClient } from "./temporal-client.ts";
-import { bundleWorkflows } from "./workflow-bundle.ts";
+import { temporalConnectionOptions } from "./temporal-connection.ts";
+import { loadWorkflowBundle } from "./workflow-bundle.ts";
 
 export interface WorkerRuntimeOptions {
   config: NurtureflowConfig;
   store: ContactStore;
   logger: Logger;
-  /** A bundle built earlier (tests share one); bundled here when absent. */
+  /** A bundle built earlier (tests share one); otherwise the build's prebuilt one, or bundled here. */
   workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   /** Run the outbox dispatcher in this process (default true). */
   dispatchOutbox?: boolean;
@@ -39,8 +41,10 @@ export interface WorkerRuntime {
 
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { config, store, logger } = options;
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const connection = await NativeConnection.connect(
+    temporalConnectionOptions(config.temporalAddress, config.temporalConnection),
+  );
+  const workflowBundle = options.workflowBundle ?? (await loadWorkflowBundle());
   const transport = createSmtpTransport({
     smtpUrl: config.smtpUrl,
     pool: true,
@@ -54,12 +58,19 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowBundle,
-    activities: { ...createEnrollmentActivities(store), ...createSegmentSweepActivities(store) },
+    activities: {
+      ...createEnrollmentActivities(store),
+      ...createSegmentSweepActivities(store),
+      ...createSequenceRunActivities(store, config.sendingRules.defaultTimeZone),
+    },
   });
   const emailWorker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.emailTaskQueue,
+    // On SIGTERM a send already talking to SMTP finishes instead of being cancelled mid-message
+    // (docker-compose gives the worker 60 s before it kills it).
+    shutdownGraceTime: "30 seconds",
     activities: createSequenceEmailActivities({
       store,
       transport,

@@ -8,14 +8,21 @@ export const NfStatus = defineSearchAttributeKey("NfStatus", SearchAttributeType
 export const NfStage = defineSearchAttributeKey("NfStage", SearchAttributeType.KEYWORD);
 export const NfSegment = defineSearchAttributeKey("NfSegment", SearchAttributeType.KEYWORD);
 export const NfNextActionAt = defineSearchAttributeKey("NfNextActionAt", SearchAttributeType.DATETIME);
+/** The step a run is at (its id in the definition), and the sequence version it runs. */
+export const NfStep = defineSearchAttributeKey("NfStep", SearchAttributeType.KEYWORD);
+export const NfVersion = defineSearchAttributeKey("NfVersion", SearchAttributeType.INT);
 
 /** Name → type as the Temporal CLI spells it, for registering them on a namespace. */
-export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<{ name: string; cliType: "Keyword" | "Datetime" }> =
-  [
-    { name: NfContactId.name, cliType: "Keyword" },
-    { name: NfSequence.name, cliType: "Keyword" },
-    { name: NfStatus.name, cliType: "Keyword" },
-    { name: NfStage.name, cliType: "Keyword" },
-    { name: NfSegment.name, cliType: "Keyword" },
-    { name: NfNextActionAt.name, cliType: "Datetime" },
-  ];
+export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<{
+  name: string;
+  cliType: "Keyword" | "Datetime" | "Int";
+}> = [
+  { name: NfContactId.name, cliType: "Keyword" },
+  { name: NfSequence.name, cliType: "Keyword" },
+  { name: NfStatus.name, cliType: "Keyword" },
+  { name: NfStage.name, cliType: "Keyword" },
+  { name: NfSegment.name, cliType: "Keyword" },
+  { name: NfNextActionAt.name, cliType: "Datetime" },
+  { name: NfStep.name, cliType: "Keyword" },
+  { name: NfVersion.name, cliType: "Int" },
+];

@@ -1,6 +1,7 @@
 // The messages a running sequence accepts. Shared by the workflow and the clients that steer it.
 import { defineQuery, defineSignal } from "@temporalio/workflow";
 import type { ContactChange } from "../domain/sequences/contact-change.ts";
+import type { JournalEntry } from "../domain/sequences/interpreter.ts";
 
 export const contactChangedSignal = defineSignal<[ContactChange]>("contactChanged");
 export const cancelEnrollmentSignal = defineSignal<[string]>("cancelEnrollment");
@@ -15,3 +16,21 @@ export interface SequenceRunStatus {
 }
 
 export const sequenceRunStatusQuery = defineQuery<SequenceRunStatus>("status");
+
+/** The sequence was paused, resumed ("active") or archived: sent by the API to the runs of that sequence. */
+export const sequenceStatusSignal = defineSignal<["active" | "paused" | "archived"]>("sequenceStatus");
+
+/** A v1 run as operators and the enrollments API see it (sequenceRunWorkflow). */
+export interface SequenceRunView {
+  enrollmentId: string;
+  version: number;
+  state: "running" | "waiting" | "paused" | "completed" | "exited" | "skipped";
+  stepId: string | null;
+  exitReason: string | null;
+  emailsSent: number;
+  /** The next action and, for a wait, when it is due. */
+  next: { action: string; at: string | null } | null;
+  journal: JournalEntry[];
+}
+
+export const sequenceRunViewQuery = defineQuery<SequenceRunView>("run");

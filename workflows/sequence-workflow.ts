@@ -1,5 +1,5 @@
-// The one generic sequence engine: interprets a published sequence version for one contact and entry.
-// Deterministic: all effects go through activities; timers and signals only.
+// The pre-v1 sequence engine, kept registered so runs started before the v1 language finish as they
+// began (and their recorded histories replay). New runs are sequenceRunWorkflow (sequence-run-workflow.ts).
 import {
   ActivityFailure,
   type ActivityOptions,
@@ -13,10 +13,10 @@ import {
 import type { SequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
 import type { EnrollmentActivities } from "../activities/enrollment-activities.ts";
 import type { ContactChange } from "../domain/sequences/contact-change.ts";
-import type { SequenceVersionRef } from "../domain/sequences/definition.ts";
 import { durationMs } from "../domain/sequences/duration.ts";
 import { entryTemplateData } from "../domain/sequences/entry-data.ts";
-import { goalReached } from "../domain/sequences/triggers.ts";
+import { type LegacySequenceVersionRef, legacyGoalReached } from "../domain/sequences/legacy-definition.ts";
+
 import { sendLedgerKey } from "../domain/sequences/workflow-ids.ts";
 import { NfNextActionAt, NfStatus } from "./search-attributes.ts";
 import {
@@ -30,7 +30,7 @@ export interface SequenceRunInput {
   enrollmentId: string;
   contactId: string;
   entryKey: string;
-  sequence: SequenceVersionRef;
+  sequence: LegacySequenceVersionRef;
   emailTaskQueue: string;
   trigger: ContactChange;
 }
@@ -66,7 +66,7 @@ export async function sequenceWorkflow(input: SequenceRunInput): Promise<Sequenc
 
   setHandler(contactChangedSignal, (change) => {
     if (change.kind === "unsubscribed" && definition.category === "marketing") exit("unsubscribed");
-    const goal = goalReached(definition.goals, change, input.entryKey);
+    const goal = legacyGoalReached(definition.goals, change, input.entryKey);
     if (goal) exit(goal);
   });
   setHandler(cancelEnrollmentSignal, (reason) => exit(`cancelled: ${reason}`));

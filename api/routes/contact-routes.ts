@@ -1,17 +1,17 @@
 // /v1/contacts: upsert by email, read, and move through lifecycle stages.
-import { Router } from "express";
 import { ContactNotFoundError, changeStageInTransaction } from "../../activities/contacts/stage-change.ts";
 import type { LifecycleStage } from "../../domain/lifecycle/stages.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { notFound } from "../problem.ts";
+import { defineRoute, type RouteDefinition } from "../route-definition.ts";
 import {
   ContactIdParams,
   ContactUpsert,
-  type ContactView,
+  ContactView,
   StageChangeBody,
+  StageChangeView,
 } from "../schemas/contact-schemas.ts";
-import { parseOrThrow } from "../validation.ts";
 
 type ContactRow = Awaited<ReturnType<ContactStore["contact"]["findUniqueOrThrow"]>>;
 
@@ -33,58 +33,86 @@ export function toContactView(contact: ContactRow): ContactView {
   };
 }
 
-/** Ids that are not even UUIDs name no contact: 404, like any other unknown id. */
+/** Ids that are not even UUIDs name no contact: 404, like any other unknown id (routes not yet on the registry). */
 export function contactIdOf(params: unknown): string {
   const parsed = ContactIdParams.safeParse(params);
   if (!parsed.success) throw notFound("contact");
   return parsed.data.id;
 }
 
-export function contactRoutes(store: ContactStore): Router {
-  const router = Router();
-
-  router.post("/contacts", async (req, res) => {
-    const body = parseOrThrow(ContactUpsert, req.body, "contact");
-    const { email, properties, ...fields } = body;
-    // upsert is INSERT … ON CONFLICT (email), so concurrent calls cannot create two contacts; the read
-    // before it only chooses between 201 and 200.
-    const existing = await store.contact.findUnique({ where: { email }, select: { id: true } });
-    const contact = await store.contact.upsert({
-      where: { email },
-      create: { email, ...fields, properties: (properties ?? {}) as Prisma.InputJsonValue },
-      update: {
-        ...fields,
-        ...(properties ? { properties: properties as Prisma.InputJsonValue } : {}),
+export function contactRoutes(store: ContactStore): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: "post",
+      path: "/v1/contacts",
+      access: "write",
+      tags: ["contacts"],
+      summary: "Create or update a contact by email",
+      body: ContactUpsert,
+      bodyName: "contact",
+      responses: {
+        200: { description: "Updated", schema: ContactView },
+        201: { description: "Created", schema: ContactView },
       },
-    });
-    res.status(existing ? 200 : 201).json(toContactView(contact));
-  });
-
-  router.get("/contacts/:id", async (req, res) => {
-    const contact = await store.contact.findUnique({ where: { id: contactIdOf(req.params) } });
-    if (!contact) throw notFound("contact");
-    res.json(toContactView(contact));
-  });
-
-  router.put("/contacts/:id/stage", async (req, res) => {
-    const contactId = contactIdOf(req.params);
-    const body = parseOrThrow(StageChangeBody, req.body, "stage change");
-    try {
-      const outcome = await store.$transaction((tx) =>
-        changeStageInTransaction(tx, {
-          contactId,
-          to: body.stage,
-          reason: body.reason ?? "set through the API",
-          source: "api",
-        }),
-      );
-      const contact = await store.contact.findUniqueOrThrow({ where: { id: contactId } });
-      res.json({ contact: toContactView(contact), change: outcome });
-    } catch (error) {
-      if (error instanceof ContactNotFoundError) throw notFound("contact");
-      throw error;
-    }
-  });
-
-  return router;
+      handle: async ({ body, res }) => {
+        const { email, properties, ...fields } = body;
+        // upsert is INSERT … ON CONFLICT (email), so concurrent calls cannot create two contacts; the read
+        // before it only chooses between 201 and 200.
+        const existing = await store.contact.findUnique({ where: { email }, select: { id: true } });
+        const contact = await store.contact.upsert({
+          where: { email },
+          create: { email, ...fields, properties: (properties ?? {}) as Prisma.InputJsonValue },
+          update: {
+            ...fields,
+            ...(properties ? { properties: properties as Prisma.InputJsonValue } : {}),
+          },
+        });
+        res.status(existing ? 200 : 201).json(toContactView(contact));
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/contacts/:id",
+      access: "read",
+      tags: ["contacts"],
+      summary: "Read a contact",
+      params: ContactIdParams,
+      notFoundWhat: "contact",
+      responses: { 200: { description: "The contact", schema: ContactView } },
+      handle: async ({ params, res }) => {
+        const contact = await store.contact.findUnique({ where: { id: params.id } });
+        if (!contact) throw notFound("contact");
+        res.json(toContactView(contact));
+      },
+    }),
+    defineRoute({
+      method: "put",
+      path: "/v1/contacts/:id/stage",
+      access: "write",
+      tags: ["contacts"],
+      summary: "Move a contact to a lifecycle stage (forward or backward)",
+      params: ContactIdParams,
+      notFoundWhat: "contact",
+      body: StageChangeBody,
+      bodyName: "stage change",
+      responses: { 200: { description: "The contact and the change made", schema: StageChangeView } },
+      handle: async ({ params, body, res }) => {
+        try {
+          const outcome = await store.$transaction((tx) =>
+            changeStageInTransaction(tx, {
+              contactId: params.id,
+              to: body.stage,
+              reason: body.reason ?? "set through the API",
+              source: "api",
+            }),
+          );
+          const contact = await store.contact.findUniqueOrThrow({ where: { id: params.id } });
+          res.json({ contact: toContactView(contact), change: outcome });
+        } catch (error) {
+          if (error instanceof ContactNotFoundError) throw notFound("contact");
+          throw error;
+        }
+      },
+    }),
+  ];
 }

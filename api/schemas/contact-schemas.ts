@@ -50,3 +50,13 @@ export const ContactView = z.object({
 });
 
 export type ContactView = z.infer<typeof ContactView>;
+
+const Stage = z.enum(LIFECYCLE_STAGES);
+
+export const StageChangeView = z.object({
+  contact: ContactView,
+  change: z.union([
+    z.object({ changed: z.literal(false), stage: Stage }),
+    z.object({ changed: z.literal(true), from: Stage, to: Stage, highestStage: Stage }),
+  ]),
+});

@@ -1,14 +1,15 @@
 // The programs Nurtureflow ships with (DESIGN.md §2), seeded on first start as version 1 of each.
 // Marketers replace them by publishing new versions through the API; the content links below are
 // placeholders (example.com) meant to be replaced that way.
-import type { SequenceDefinition } from "./definition.ts";
+import type { SequenceDefinition } from "./sequence-schema.ts";
 
 export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = {
   welcome: {
+    key: "welcome",
     name: "Welcome new leads",
     category: "marketing",
     trigger: { type: "stage_entered", stage: "lead" },
-    reEntry: { mode: "never" },
+    entry: { reEntry: { mode: "never" } },
     steps: [
       {
         id: "send-welcome",
@@ -20,10 +21,11 @@ export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = 
     goals: [],
   },
   "nurture-lead": {
+    key: "nurture-lead",
     name: "Nurture leads with awareness content",
     category: "marketing",
     trigger: { type: "stage_entered", stage: "lead" },
-    reEntry: { mode: "after_exit" },
+    entry: { reEntry: { mode: "after_exit" } },
     steps: [
       { id: "wait-before-ebook", type: "wait", duration: "2d" },
       {
@@ -43,10 +45,11 @@ export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = 
     goals: [{ type: "stage_reached", stage: "mql" }],
   },
   "nurture-mql": {
+    key: "nurture-mql",
     name: "Nurture MQLs with guides and webinars",
     category: "marketing",
     trigger: { type: "stage_entered", stage: "mql" },
-    reEntry: { mode: "after_exit" },
+    entry: { reEntry: { mode: "after_exit" } },
     steps: [
       { id: "wait-before-guide", type: "wait", duration: "1d" },
       {
@@ -69,10 +72,11 @@ export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = 
     goals: [{ type: "stage_reached", stage: "sql" }],
   },
   "nurture-opportunity": {
+    key: "nurture-opportunity",
     name: "Support open opportunities with case studies",
     category: "marketing",
     trigger: { type: "stage_entered", stage: "opportunity" },
-    reEntry: { mode: "after_exit" },
+    entry: { reEntry: { mode: "after_exit" } },
     steps: [
       { id: "wait-before-case-study", type: "wait", duration: "1d" },
       {
@@ -94,10 +98,11 @@ export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = 
     goals: [{ type: "stage_reached", stage: "customer" }],
   },
   "cart-recovery": {
+    key: "cart-recovery",
     name: "Recover abandoned carts",
     category: "marketing",
     trigger: { type: "event", eventType: "cart_abandoned", entryKeyProperty: "cartId" },
-    reEntry: { mode: "after_exit" },
+    entry: { reEntry: { mode: "after_exit" } },
     steps: [
       { id: "wait-before-reminder", type: "wait", duration: "1h" },
       { id: "send-reminder", type: "send_email", template: "cart-recovery-reminder" },
@@ -112,10 +117,11 @@ export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = 
     goals: [{ type: "event", eventType: "order_placed", sameEntry: true }],
   },
   "re-engagement": {
+    key: "re-engagement",
     name: "Win back contacts at risk",
     category: "marketing",
     trigger: { type: "segment_entered", segment: "at_risk" },
-    reEntry: { mode: "after_exit" },
+    entry: { reEntry: { mode: "after_exit" } },
     steps: [
       {
         id: "send-winback",
@@ -140,10 +146,11 @@ export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = 
     ],
   },
   "post-purchase": {
+    key: "post-purchase",
     name: "Thank buyers and ask for a review",
     category: "transactional",
     trigger: { type: "event", eventType: "order_placed", entryKeyProperty: "orderId" },
-    reEntry: { mode: "after_exit" },
+    entry: { reEntry: { mode: "after_exit" } },
     steps: [
       { id: "send-thanks", type: "send_email", template: "post-purchase-thanks" },
       { id: "wait-for-delivery", type: "wait", duration: "7d" },

@@ -1,6 +1,6 @@
 // Which sequences a contact change starts, and with which entry key.
 import type { ContactChange } from "./contact-change.ts";
-import type { SequenceDefinition, SequenceGoal, SequenceTrigger } from "./definition.ts";
+import type { Condition, SequenceDefinition, SequenceStep, SequenceTrigger } from "./definition.ts";
 
 /** The entry key of the run a change starts, or null when the trigger does not fire. */
 export function entryKeyFor(trigger: SequenceTrigger, change: ContactChange): string | null {
@@ -31,24 +31,8 @@ export function entryKeyFor(trigger: SequenceTrigger, change: ContactChange): st
   }
 }
 
-/** Whether a change reaches one of a run's goals; returns the goal's description for the exit reason. */
-export function goalReached(goals: SequenceGoal[], change: ContactChange, entryKey: string): string | null {
-  for (const goal of goals) {
-    if (goal.type === "stage_reached" && change.kind === "stage_changed" && change.to === goal.stage) {
-      return `goal: stage ${goal.stage} reached`;
-    }
-    if (goal.type === "segment_entered" && change.kind === "segment_changed" && change.to === goal.segment) {
-      return `goal: segment ${goal.segment} entered`;
-    }
-    if (goal.type === "event" && change.kind === "event" && change.eventType === goal.eventType) {
-      if (!goal.sameEntry || eventMatchesEntry(change.properties, entryKey)) return `goal: ${goal.eventType}`;
-    }
-  }
-  return null;
-}
-
 // Entry keys of event triggers are "<property>/<value>": the goal event must carry the same pair.
-function eventMatchesEntry(properties: Record<string, unknown>, entryKey: string): boolean {
+export function eventMatchesEntry(properties: Record<string, unknown>, entryKey: string): boolean {
   const slash = entryKey.indexOf("/");
   if (slash < 0) return false;
   const property = entryKey.slice(0, slash);
@@ -58,12 +42,36 @@ function eventMatchesEntry(properties: Record<string, unknown>, entryKey: string
   );
 }
 
-/** Event types some sequence starts on or stops at: only their events need to reach Temporal. */
+function conditionEventTypes(condition: Condition, types: Set<string>): void {
+  if (condition.event) types.add(condition.event.type);
+  for (const inner of [
+    ...(condition.all ?? []),
+    ...(condition.any ?? []),
+    ...(condition.not ? [condition.not] : []),
+  ]) {
+    conditionEventTypes(inner, types);
+  }
+}
+
+function stepEventTypes(steps: readonly SequenceStep[], types: Set<string>): void {
+  for (const step of steps) {
+    if (step.type === "wait_for_event") types.add(step.event.type);
+    if (step.type === "branch") conditionEventTypes(step.if, types);
+    if (step.type === "wait_for_event" || step.type === "branch") {
+      stepEventTypes(step.then ?? [], types);
+      stepEventTypes(step.else ?? [], types);
+    }
+  }
+}
+
+/** Event types some sequence starts on, waits for, tests or stops at: only their events reach Temporal. */
 export function eventTypesSequencesUse(definitions: readonly SequenceDefinition[]): Set<string> {
   const types = new Set<string>();
   for (const definition of definitions) {
     if (definition.trigger.type === "event") types.add(definition.trigger.eventType);
     for (const goal of definition.goals) if (goal.type === "event") types.add(goal.eventType);
+    if (definition.entry.if) conditionEventTypes(definition.entry.if, types);
+    stepEventTypes(definition.steps, types);
   }
   return types;
 }

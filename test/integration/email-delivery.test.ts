@@ -17,14 +17,16 @@ let stack: TestStack;
 let temporal: Client;
 
 const sendOnEntering = (
+  key: string,
   stage: "mql" | "sql" | "customer",
   category: SequenceDefinition["category"],
   steps: SequenceDefinition["steps"],
 ): SequenceDefinition => ({
+  key,
   name: `test program on ${stage}`,
   category,
   trigger: { type: "stage_entered", stage },
-  reEntry: { mode: "never" },
+  entry: { reEntry: { mode: "never" } },
   steps,
   goals: [],
 });
@@ -36,7 +38,7 @@ beforeAll(async () => {
   await publishSequenceVersion(
     stack.store,
     "two-emails",
-    sendOnEntering("sql", "marketing", [
+    sendOnEntering("two-emails", "sql", "marketing", [
       { id: "first", type: "send_email", template: "nurture-lead" },
       { id: "pause", type: "wait", duration: "4s" },
       { id: "second", type: "send_email", template: "nurture-mql" },
@@ -45,12 +47,14 @@ beforeAll(async () => {
   await publishSequenceVersion(
     stack.store,
     "mql-note",
-    sendOnEntering("mql", "marketing", [{ id: "note", type: "send_email", template: "nurture-mql" }]),
+    sendOnEntering("mql-note", "mql", "marketing", [
+      { id: "note", type: "send_email", template: "nurture-mql" },
+    ]),
   );
   await publishSequenceVersion(
     stack.store,
     "receipt",
-    sendOnEntering("customer", "transactional", [
+    sendOnEntering("receipt", "customer", "transactional", [
       {
         id: "thanks",
         type: "send_email",

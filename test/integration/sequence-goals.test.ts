@@ -16,10 +16,11 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   stack = await startTestStack({ smtpUrl: sink.url });
   await publishSequenceVersion(stack.store, "lead-nurture-test", {
+    key: "lead-nurture-test",
     name: "Lead nurture with a long wait",
     category: "marketing",
     trigger: { type: "stage_entered", stage: "lead" },
-    reEntry: { mode: "after_exit" },
+    entry: { reEntry: { mode: "after_exit" } },
     steps: [
       { id: "wait-a-while", type: "wait", duration: "1h" },
       { id: "send-ebook", type: "send_email", template: "nurture-lead" },

@@ -35,7 +35,12 @@ export async function startTestStack(options: {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
   const store = openContactStore(databaseUrl);
 
-  const baseConfig = parseConfig({ DATABASE_URL: databaseUrl });
+  // The API signals running enrollments (pause, resume, cancel), so it talks to the same Temporal server.
+  const baseConfig = parseConfig({
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: inject("temporalAddress"),
+    ...options.env,
+  });
   const server: Server = await new Promise((resolve) => {
     const listening = createApp({ config: baseConfig, store, logger }).listen(0, "127.0.0.1", () =>
       resolve(listening),

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import type { LifecycleStage } from "../../../../domain/lifecycle/stages.ts";
 import type { ContactChange } from "../../../../domain/sequences/contact-change.ts";
-import { entryKeyFor, goalReached } from "../../../../domain/sequences/triggers.ts";
+import { legacyGoalReached } from "../../../../domain/sequences/legacy-definition.ts";
+import { entryKeyFor } from "../../../../domain/sequences/triggers.ts";
 
 const at = "2026-11-23T10:00:00.000Z";
 const stage = (from: LifecycleStage | null, to: LifecycleStage): ContactChange => ({
@@ -63,28 +64,28 @@ describe("entryKeyFor", () => {
   });
 });
 
-describe("goalReached", () => {
+describe("legacyGoalReached (pre-v1 runs)", () => {
   test("stage and segment goals", () => {
     const goals = [
       { type: "stage_reached", stage: "sql" },
       { type: "segment_entered", segment: "repeat" },
     ] as const;
-    expect(goalReached([...goals], stage("mql", "sql"), "stage/mql")).toBe("goal: stage sql reached");
-    expect(goalReached([...goals], segment("occasional", "repeat"), "stage/mql")).toBe(
+    expect(legacyGoalReached([...goals], stage("mql", "sql"), "stage/mql")).toBe("goal: stage sql reached");
+    expect(legacyGoalReached([...goals], segment("occasional", "repeat"), "stage/mql")).toBe(
       "goal: segment repeat entered",
     );
-    expect(goalReached([...goals], stage("mql", "lead"), "stage/mql")).toBeNull();
+    expect(legacyGoalReached([...goals], stage("mql", "lead"), "stage/mql")).toBeNull();
   });
 
   test("an event goal with sameEntry only counts for the run's own cart", () => {
     const goals = [{ type: "event", eventType: "order_placed", sameEntry: true }] as const;
-    expect(goalReached([...goals], event("order_placed", { cartId: "c-1" }), "cartId/c-1")).toBe(
+    expect(legacyGoalReached([...goals], event("order_placed", { cartId: "c-1" }), "cartId/c-1")).toBe(
       "goal: order_placed",
     );
-    expect(goalReached([...goals], event("order_placed", { cartId: "c-2" }), "cartId/c-1")).toBeNull();
-    expect(goalReached([...goals], event("order_placed", {}), "cartId/c-1")).toBeNull();
+    expect(legacyGoalReached([...goals], event("order_placed", { cartId: "c-2" }), "cartId/c-1")).toBeNull();
+    expect(legacyGoalReached([...goals], event("order_placed", {}), "cartId/c-1")).toBeNull();
     expect(
-      goalReached([{ type: "event", eventType: "order_placed" }], event("order_placed"), "cartId/c-1"),
+      legacyGoalReached([{ type: "event", eventType: "order_placed" }], event("order_placed"), "cartId/c-1"),
     ).toBe("goal: order_placed");
   });
 });

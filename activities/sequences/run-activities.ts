@@ -1,0 +1,118 @@
+// What the sequence workflow asks of the contact store besides sending: the contact's current facts
+// (read at run start and when each wait begins, with the sequence's status), and the contact change of
+// an update_contact step. Both idempotent: a retried update finds its work done.
+import { isLifecycleStage, type LifecycleStage } from "../../domain/lifecycle/stages.ts";
+import type { ContactFacts } from "../../domain/sequences/conditions.ts";
+import { resolveTimeZone } from "../../domain/time/local-time.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import type { ContactStore } from "../../prisma/client.ts";
+import { changeStageInTransaction } from "../contacts/stage-change.ts";
+import { scoreEvents } from "../scoring/contact-scores.ts";
+import { loadRuleSettings } from "../settings/rule-settings.ts";
+
+export type SequenceStatus = "active" | "paused" | "archived";
+
+export interface RunFacts {
+  /** null: the contact no longer exists. */
+  contact: ContactFacts | null;
+  sequenceStatus: SequenceStatus;
+}
+
+export interface UpdateContactInput {
+  contactId: string;
+  enrollmentId: string;
+  stepId: string;
+  set: { stage?: LifecycleStage; properties?: Record<string, unknown> };
+  addScore: number;
+}
+
+type ContactRow = {
+  lifecycleStage: string;
+  segment: string;
+  score: number;
+  properties: unknown;
+  timeZone: string;
+};
+
+function factsOf(row: ContactRow, fallbackTimeZone: string): ContactFacts {
+  return {
+    stage: isLifecycleStage(row.lifecycleStage) ? row.lifecycleStage : "subscriber",
+    segment: row.segment,
+    score: row.score,
+    properties: (row.properties ?? {}) as Record<string, unknown>,
+    timeZone: resolveTimeZone(row.timeZone, fallbackTimeZone),
+  };
+}
+
+const CONTACT_FACTS = {
+  lifecycleStage: true,
+  segment: true,
+  score: true,
+  properties: true,
+  timeZone: true,
+} as const;
+
+async function contactFacts(
+  db: Pick<Prisma.TransactionClient, "contact">,
+  contactId: string,
+  fallbackTimeZone: string,
+): Promise<ContactFacts | null> {
+  const row = await db.contact.findUnique({ where: { id: contactId }, select: CONTACT_FACTS });
+  return row ? factsOf(row, fallbackTimeZone) : null;
+}
+
+export function createSequenceRunActivities(store: ContactStore, fallbackTimeZone: string) {
+  return {
+    async readRunFacts(input: { contactId: string; sequenceKey: string }): Promise<RunFacts> {
+      const [contact, sequence] = await Promise.all([
+        contactFacts(store, input.contactId, fallbackTimeZone),
+        store.sequence.findUnique({ where: { key: input.sequenceKey }, select: { status: true } }),
+      ]);
+      const status = sequence?.status;
+      return {
+        contact,
+        sequenceStatus: status === "paused" || status === "archived" ? status : "active",
+      };
+    },
+
+    async updateContactFromStep(input: UpdateContactInput): Promise<ContactFacts | null> {
+      const reason = `sequence step ${input.stepId}`;
+      return store.$transaction(async (tx) => {
+        const exists = await tx.contact.findUnique({ where: { id: input.contactId }, select: { id: true } });
+        if (!exists) return null;
+        if (input.set.stage) {
+          // A stage already reached is left as it is, so a retry writes no second history row.
+          await changeStageInTransaction(tx, {
+            contactId: input.contactId,
+            to: input.set.stage,
+            reason,
+            source: "workflow",
+          });
+        }
+        if (input.set.properties) {
+          await tx.$executeRaw`
+            UPDATE "Contact" SET properties = properties || ${JSON.stringify(input.set.properties)}::jsonb,
+              "updatedAt" = now() WHERE id = ${input.contactId}::uuid`;
+        }
+        if (input.addScore !== 0) {
+          // The points are keyed by enrollment and step: a retried activity finds them recorded.
+          const rule = `sequence:${input.enrollmentId}#${input.stepId}`;
+          const recorded = await tx.scoreContribution.findFirst({
+            where: { contactId: input.contactId, rule },
+          });
+          if (!recorded) {
+            const now = new Date();
+            await tx.scoreContribution.create({
+              data: { contactId: input.contactId, rule, points: input.addScore, occurredAt: now },
+            });
+            const { scoring } = await loadRuleSettings(tx);
+            await scoreEvents(tx, [input.contactId], [], now, scoring, new Set([input.contactId]));
+          }
+        }
+        return contactFacts(tx, input.contactId, fallbackTimeZone);
+      });
+    },
+  };
+}
+
+export type SequenceRunActivities = ReturnType<typeof createSequenceRunActivities>;

@@ -1,0 +1,241 @@
+// The route registry: each HTTP route is declared once (method, path, who may call it, its zod
+// schemas and its handler). Express mounts the definitions and the OpenAPI document is generated
+// from the same definitions, so a route cannot exist without being documented, or the other way round.
+import express, { type Request, type RequestHandler, type Response, Router } from "express";
+import { z } from "zod";
+import { fieldProblems, ProblemError } from "./problem.ts";
+
+export const API_SCOPES = ["read", "ingest", "write", "admin"] as const;
+/** What an API key may do: read (GETs), ingest (post events only), write (contacts, events, stages), admin. */
+export type ApiScope = (typeof API_SCOPES)[number];
+/** Who may call a route; "public" needs no key (email links carry their own signed token). */
+export type RouteAccess = ApiScope | "public";
+
+const GRANTS: Readonly<Record<ApiScope, readonly ApiScope[]>> = {
+  read: ["read"],
+  // An ingest key is safe to embed in a web page: it can post events and nothing else.
+  ingest: ["ingest"],
+  write: ["read", "ingest", "write"],
+  admin: ["read", "ingest", "write", "admin"],
+};
+
+export function scopeAllows(granted: ApiScope, required: ApiScope): boolean {
+  return GRANTS[granted].includes(required);
+}
+
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
+
+export interface RouteResponse {
+  description: string;
+  /** The body's shape; omitted for bodies that are not JSON or not described. */
+  schema?: z.ZodType;
+  /** Defaults to application/json when a schema is given. */
+  contentType?: string;
+}
+
+type Parsed<Schema> = Schema extends z.ZodType ? z.infer<Schema> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  params: Parsed<P>;
+  query: Parsed<Q>;
+  body: Parsed<B>;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteDefinition<
+  P extends z.ZodType | undefined = z.ZodType | undefined,
+  Q extends z.ZodType | undefined = z.ZodType | undefined,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  method: HttpMethod;
+  /** Express-style path from the root, e.g. "/v1/contacts/:id". */
+  path: string;
+  access: RouteAccess;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  /** Path parameters; a value that does not parse names nothing, so it is a 404 (`notFoundWhat`). */
+  params?: P;
+  notFoundWhat?: string;
+  query?: Q;
+  body?: B;
+  /** What a bad body is called in the 400 detail, e.g. "contact". */
+  bodyName?: string;
+  /** Whether a body may be omitted (then it parses `{}`). */
+  bodyOptional?: boolean;
+  /** The largest body the route accepts, as express.json understands it ("100kb", "5mb"). */
+  bodyLimit?: string;
+  responses: Record<number, RouteResponse>;
+  handle: (input: RouteInput<P, Q, B>) => unknown;
+}
+
+/** Keeps the schema types of one definition tied to its handler's input. */
+export function defineRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(definition: RouteDefinition<P, Q, B>): RouteDefinition {
+  return definition as unknown as RouteDefinition;
+}
+
+export const DEFAULT_BODY_LIMIT = "1mb";
+
+/** Chooses the middleware that checks the caller for a route's access (API keys live in api/auth). */
+export type Authorizer = (access: RouteAccess) => RequestHandler;
+
+function parsePart(schema: z.ZodType, input: unknown, part: string): unknown {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new ProblemError(400, "Bad Request", `invalid ${part}`, fieldProblems(result.error));
+  }
+  return result.data;
+}
+
+/** An express router serving the definitions, each behind its access check and body parser. */
+export function mountRoutes(routes: readonly RouteDefinition[], authorize: Authorizer): Router {
+  const router = Router();
+  for (const route of routes) {
+    const handlers: RequestHandler[] = [authorize(route.access)];
+    if (route.body) handlers.push(express.json({ limit: route.bodyLimit ?? DEFAULT_BODY_LIMIT }));
+    handlers.push(async (req, res) => {
+      let params: unknown;
+      if (route.params) {
+        const parsed = route.params.safeParse(req.params);
+        if (!parsed.success)
+          throw new ProblemError(404, "Not Found", `${route.notFoundWhat ?? "resource"} not found`);
+        params = parsed.data;
+      }
+      const query = route.query ? parsePart(route.query, req.query, "query") : undefined;
+      let body: unknown;
+      if (route.body) {
+        const given = req.body === undefined && route.bodyOptional ? {} : req.body;
+        body = parsePart(route.body, given, route.bodyName ?? "body");
+      }
+      await route.handle({ params, query, body, req, res } as RouteInput<never, never, never>);
+    });
+    router[route.method](route.path, ...handlers);
+  }
+  return router;
+}
+
+const PROBLEM = {
+  "application/problem+json": {
+    schema: {
+      type: "object",
+      properties: {
+        type: { type: "string" },
+        title: { type: "string" },
+        status: { type: "integer" },
+        detail: { type: "string" },
+        errors: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: { field: { type: "string" }, message: { type: "string" }, line: { type: "integer" } },
+          },
+        },
+      },
+    },
+  },
+};
+
+const STANDARD_PROBLEMS: Readonly<Record<number, string>> = {
+  400: "Problem details naming each offending field",
+  401: "No valid API key",
+  403: "The key's scope does not allow this route",
+  404: "No such resource",
+  413: "The body is larger than the route accepts",
+};
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
+
+/** "/v1/contacts/:id" → "/v1/contacts/{id}" */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, "{$1}");
+}
+
+function parameters(route: RouteDefinition): Record<string, unknown>[] {
+  const list: Record<string, unknown>[] = [];
+  const add = (schema: z.ZodType | undefined, where: "path" | "query") => {
+    if (!schema) return;
+    const object = jsonSchema(schema, "input") as {
+      properties?: Record<string, Record<string, unknown>>;
+      required?: string[];
+    };
+    for (const [name, property] of Object.entries(object.properties ?? {})) {
+      const { description, ...propertySchema } = property;
+      list.push({
+        name,
+        in: where,
+        required: where === "path" || (object.required ?? []).includes(name),
+        schema: propertySchema,
+        ...(typeof description === "string" ? { description } : {}),
+      });
+    }
+  };
+  add(route.params, "path");
+  add(route.query, "query");
+  return list;
+}
+
+function operation(route: RouteDefinition): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(route.responses)) {
+    responses[status] = {
+      description: response.description,
+      ...(response.schema
+        ? {
+            content: {
+              [response.contentType ?? "application/json"]: { schema: jsonSchema(response.schema, "output") },
+            },
+          }
+        : response.contentType
+          ? { content: { [response.contentType]: {} } }
+          : {}),
+    };
+  }
+  const implied: number[] = [];
+  if (route.body || route.query) implied.push(400);
+  if (route.params) implied.push(404);
+  if (route.body) implied.push(413);
+  if (route.access !== "public") implied.push(401, 403);
+  for (const status of implied) {
+    responses[status] ??= { description: STANDARD_PROBLEMS[status], content: PROBLEM };
+  }
+  return {
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    ...(route.tags ? { tags: route.tags } : {}),
+    ...(route.access === "public" ? { security: [] } : { "x-required-scope": route.access }),
+    ...(parameters(route).length > 0 ? { parameters: parameters(route) } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: !route.bodyOptional,
+            content: { "application/json": { schema: jsonSchema(route.body, "input") } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI `paths` object of the definitions. */
+export function openApiPaths(routes: readonly RouteDefinition[]): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    paths[path] ??= {};
+    if (paths[path][route.method])
+      throw new Error(`route ${route.method.toUpperCase()} ${route.path} is defined twice`);
+    paths[path][route.method] = operation(route);
+  }
+  return paths;
+}

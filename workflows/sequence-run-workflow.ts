@@ -1,0 +1,305 @@
+// The Temporal driver of the sequence interpreter (domain/sequences/interpreter.ts): it owns no step
+// semantics. It turns the interpreter's next action into a timer, a wait for signals or an activity,
+// and tells the interpreter each result, signal and moment as a fact. Runs started before v1 keep the
+// `sequenceWorkflow` type (sequence-workflow.ts) until they finish.
+import {
+  ActivityFailure,
+  type ActivityOptions,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from "@temporalio/workflow";
+import type { SequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
+import type { EnrollmentActivities } from "../activities/enrollment-activities.ts";
+import type { SequenceRunActivities } from "../activities/sequences/run-activities.ts";
+import type { ContactChange } from "../domain/sequences/contact-change.ts";
+import type { SequenceVersionRef } from "../domain/sequences/definition.ts";
+import { entryTemplateData } from "../domain/sequences/entry-data.ts";
+import {
+  advance,
+  type Fact,
+  type NextAction,
+  nextAction,
+  type RunContext,
+  type RunState,
+  startRun,
+} from "../domain/sequences/interpreter.ts";
+import { sendLedgerKey } from "../domain/sequences/workflow-ids.ts";
+import { NfNextActionAt, NfSegment, NfStage, NfStatus, NfStep, NfVersion } from "./search-attributes.ts";
+import {
+  cancelEnrollmentSignal,
+  contactChangedSignal,
+  type SequenceRunView,
+  sequenceRunViewQuery,
+  sequenceStatusSignal,
+} from "./sequence-signals.ts";
+
+export interface SequenceRunInput {
+  enrollmentId: string;
+  contactId: string;
+  entryKey: string;
+  sequence: SequenceVersionRef;
+  emailTaskQueue: string;
+  trigger: ContactChange;
+  /** Set by continue-as-new: the interpreter's state and the wait whose contact re-check is done. */
+  carried?: { state: RunState; checkedWait: string | null };
+}
+
+/** Continue as new well before Temporal's own limits (50k events): a run signalled for every contact change stays small. */
+const HISTORY_BOUND = 2_000;
+/** How often a paused run looks at its sequence again, in case a resume signal was missed. */
+const PAUSE_RECHECK = "1 hour";
+
+const enrollments = proxyActivities<EnrollmentActivities>({
+  startToCloseTimeout: "30 seconds",
+  retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
+});
+
+function runActivities(summary: string) {
+  return proxyActivities<SequenceRunActivities>({
+    startToCloseTimeout: "30 seconds",
+    retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
+    summary,
+  });
+}
+
+export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<SequenceRunView> {
+  const { definition, version } = input.sequence;
+  const context: RunContext = { entryKey: input.entryKey, fallbackTimeZone: "UTC" };
+  const emailOptions: ActivityOptions = {
+    taskQueue: input.emailTaskQueue,
+    startToCloseTimeout: "1 minute",
+    heartbeatTimeout: "10 seconds",
+    retry: { initialInterval: "2 seconds", backoffCoefficient: 2, maximumInterval: "5 minutes" },
+  };
+  const inbox: Fact[] = [];
+  setHandler(contactChangedSignal, (change) => {
+    inbox.push({ kind: "change", at: Date.now(), change });
+  });
+  setHandler(cancelEnrollmentSignal, (reason) => {
+    inbox.push({ kind: "cancelled", at: Date.now(), reason });
+  });
+  setHandler(sequenceStatusSignal, (status) => {
+    inbox.push({ kind: "sequence_status", at: Date.now(), status });
+  });
+
+  let state: RunState;
+  let checkedWait = input.carried?.checkedWait ?? null;
+  let action: NextAction = { kind: "done", status: "completed", reason: null };
+  setHandler(sequenceRunViewQuery, () => viewOf(input, state, action));
+
+  if (input.carried) {
+    state = input.carried.state;
+  } else {
+    const facts = await runActivities("read the contact").readRunFacts({
+      contactId: input.contactId,
+      sequenceKey: input.sequence.key,
+    });
+    if (!facts.contact) {
+      return finish(input, null, "contact deleted");
+    }
+    state = startRun(definition, context, facts.contact, Date.now());
+    if (facts.sequenceStatus !== "active") {
+      state = advance(definition, context, state, {
+        kind: "sequence_status",
+        at: Date.now(),
+        status: facts.sequenceStatus,
+      });
+    }
+  }
+  const tell = (fact: Fact) => {
+    state = advance(definition, context, state, fact);
+  };
+  let shown = "";
+
+  for (;;) {
+    while (inbox.length > 0) {
+      const fact = inbox.shift();
+      if (fact) tell(fact);
+    }
+    action = nextAction(definition, state);
+    shown = showProgress(input, state, action, shown);
+    if (action.kind === "done") break;
+    const label = `step "${"stepId" in action ? action.stepId : ""}"`;
+
+    if (action.kind === "wait" || action.kind === "hold") {
+      // The contact is read again when each wait begins: a goal met meanwhile ends the run before it sleeps.
+      const waitKey = action.kind === "wait" ? `${action.stepId}@${action.since}` : `hold:${action.stepId}`;
+      if (checkedWait !== waitKey) {
+        checkedWait = waitKey;
+        const facts = await runActivities(`${label}: read the contact`).readRunFacts({
+          contactId: input.contactId,
+          sequenceKey: input.sequence.key,
+        });
+        if (!facts.contact) {
+          tell({ kind: "cancelled", at: Date.now(), reason: "contact deleted" });
+          continue;
+        }
+        tell({ kind: "contact", at: Date.now(), contact: facts.contact });
+        tell({ kind: "sequence_status", at: Date.now(), status: facts.sequenceStatus });
+        continue;
+      }
+      const info = workflowInfo();
+      if (info.historyLength >= HISTORY_BOUND || info.continueAsNewSuggested) {
+        return continueAsNew<typeof sequenceRunWorkflow>({ ...input, carried: { state, checkedWait } });
+      }
+      if (action.kind === "hold") {
+        const woke = await condition(() => inbox.length > 0, PAUSE_RECHECK, {
+          summary: `${label}: held while the sequence is paused`,
+        });
+        if (!woke) checkedWait = null;
+        continue;
+      }
+      const ms = action.until - Date.now();
+      if (ms > 0) {
+        await condition(() => inbox.length > 0, ms, {
+          summary: `${label}: ${action.awaiting === "deferred_send" ? "deferred send" : "wait"} until ${new Date(action.until).toISOString()}`,
+        });
+      }
+      tell({ kind: "time", at: Date.now() });
+      continue;
+    }
+
+    if (action.kind === "send_email") {
+      const email = proxyActivities<SequenceEmailActivities>({
+        ...emailOptions,
+        summary: `${label}: send ${action.template}`,
+      });
+      try {
+        const outcome = await email.sendSequenceEmail({
+          ledgerKey: sendLedgerKey(input.enrollmentId, action.stepId),
+          enrollmentId: input.enrollmentId,
+          stepId: action.stepId,
+          contactId: input.contactId,
+          templateKey: action.template,
+          templateData: { ...action.data, ...entryTemplateData(input.trigger) },
+        });
+        tell({
+          kind: "send_outcome",
+          at: Date.now(),
+          stepId: action.stepId,
+          outcome:
+            outcome.status === "sent" || outcome.status === "already_sent"
+              ? { status: outcome.status, messageId: outcome.messageId }
+              : outcome.status === "bounced"
+                ? { status: "bounced" }
+                : { status: outcome.status, reason: outcome.reason },
+        });
+      } catch (error) {
+        // Only non-retryable failures (an unknown template) reach here: the run ends, recorded, not failed.
+        if (!(error instanceof ActivityFailure)) throw error;
+        tell({
+          kind: "send_outcome",
+          at: Date.now(),
+          stepId: action.stepId,
+          outcome: { status: "failed", reason: error.cause?.message ?? error.message },
+        });
+      }
+      continue;
+    }
+
+    if (action.kind === "update_contact") {
+      const contact = await runActivities(`${label}: update the contact`).updateContactFromStep({
+        contactId: input.contactId,
+        enrollmentId: input.enrollmentId,
+        stepId: action.stepId,
+        set: action.set,
+        addScore: action.addScore,
+      });
+      if (contact) tell({ kind: "contact_updated", at: Date.now(), stepId: action.stepId, contact });
+      else tell({ kind: "cancelled", at: Date.now(), reason: "contact deleted" });
+      continue;
+    }
+
+    // webhook: delivered by the webhook activity once it is part of this worker (see the report).
+    tell({
+      kind: "webhook_outcome",
+      at: Date.now(),
+      stepId: action.stepId,
+      delivered: false,
+      detail: "no webhook delivery configured in this worker",
+    });
+  }
+
+  const status = state.status === "running" ? "completed" : state.status;
+  return finish(input, state, status === "completed" ? null : state.exitReason, status, version);
+}
+
+async function finish(
+  input: SequenceRunInput,
+  state: RunState | null,
+  exitReason: string | null,
+  status: "completed" | "exited" | "skipped" = "exited",
+  version = input.sequence.version,
+): Promise<SequenceRunView> {
+  upsertSearchAttributes([
+    { key: NfStatus, value: status },
+    { key: NfNextActionAt, value: null },
+    { key: NfStep, value: null },
+  ]);
+  setCurrentDetails(exitReason ? `${status}: ${exitReason}` : status);
+  await enrollments.finishEnrollment({
+    enrollmentId: input.enrollmentId,
+    status,
+    exitReason,
+    steps: state?.journal.map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() })) ?? [],
+  });
+  return {
+    enrollmentId: input.enrollmentId,
+    version,
+    state: status,
+    stepId: null,
+    exitReason,
+    emailsSent: state ? Object.keys(state.sent).length : 0,
+    next: null,
+    journal: state?.journal ?? [],
+  };
+}
+
+function viewOf(input: SequenceRunInput, state: RunState, action: NextAction): SequenceRunView {
+  return {
+    enrollmentId: input.enrollmentId,
+    version: input.sequence.version,
+    state:
+      state.status === "running"
+        ? action.kind === "hold"
+          ? "paused"
+          : action.kind === "wait"
+            ? "waiting"
+            : "running"
+        : state.status,
+    stepId: action.kind === "done" ? null : action.stepId,
+    exitReason: state.exitReason,
+    emailsSent: Object.keys(state.sent).length,
+    next:
+      action.kind === "done"
+        ? null
+        : { action: action.kind, at: action.kind === "wait" ? new Date(action.until).toISOString() : null },
+    journal: state.journal,
+  };
+}
+
+/** Search attributes and the run's current details, upserted only when they change. */
+function showProgress(input: SequenceRunInput, state: RunState, action: NextAction, shown: string): string {
+  if (action.kind === "done") return shown;
+  const status = action.kind === "wait" ? "waiting" : action.kind === "hold" ? "paused" : "running";
+  const until = action.kind === "wait" ? action.until : null;
+  const key = [status, action.stepId, until, state.contact.stage, state.contact.segment].join("|");
+  if (key === shown) return shown;
+  upsertSearchAttributes([
+    { key: NfStatus, value: status },
+    { key: NfStep, value: action.stepId },
+    { key: NfVersion, value: input.sequence.version },
+    { key: NfStage, value: state.contact.stage },
+    { key: NfSegment, value: state.contact.segment },
+    { key: NfNextActionAt, value: until === null ? null : new Date(until) },
+  ]);
+  setCurrentDetails(
+    `v${input.sequence.version} step "${action.stepId}": ${action.kind === "wait" ? `waiting until ${new Date(action.until).toISOString()}` : action.kind}`,
+  );
+  return key;
+}
