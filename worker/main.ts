@@ -1,7 +1,7 @@
 // `npm run worker`: one worker process. Seeds the built-in programs, then runs until SIGTERM/SIGINT,
 // finishing in-flight tasks before it exits. A signal during start-up stops it as soon as it is up.
 import pino from "pino";
-import { seedBuiltInSequences } from "../activities/sequences/sequence-catalog.ts";
+import { seedBuiltInSequences } from "../activities/sequences/built-in-seeding.ts";
 import { exitUnlessReadyForProduction } from "../api/auth/production-readiness.ts";
 import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
@@ -39,7 +39,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 }
 
 const seeded = await seedBuiltInSequences(store);
-if (seeded.length > 0) logger.info({ seeded }, "built-in sequences seeded");
+if (seeded.created.length + seeded.upgraded.length > 0) logger.info(seeded, "built-in sequences seeded");
 
 runtime = await startWorkerRuntime({ config, store, logger }).catch(async (error: unknown) => {
   // One clear line (the search-attribute check says what to register), then a non-zero exit.

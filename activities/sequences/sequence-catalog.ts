@@ -50,18 +50,6 @@ export async function publishSequenceVersion(
   });
 }
 
-/** Seeds the built-in programs once; a sequence that already exists is left as the marketer made it. */
-export async function seedBuiltInSequences(store: ContactStore): Promise<string[]> {
-  const existing = new Set((await store.sequence.findMany({ select: { key: true } })).map((s) => s.key));
-  const seeded: string[] = [];
-  for (const [key, definition] of Object.entries(BUILT_IN_SEQUENCES)) {
-    if (existing.has(key)) continue;
-    await publishSequenceVersion(store, key, definition);
-    seeded.push(key);
-  }
-  return seeded;
-}
-
 export type SequenceLifecycle = "draft" | "active" | "paused" | "archived";
 
 export class SequenceConflictError extends Error {}
