@@ -26,14 +26,14 @@ export interface ApiDependencies {
 }
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
-export function apiRoutes(store: ContactStore): RouteDefinition[] {
-  return [...contactRoutes(store)];
+export function apiRoutes(store: ContactStore, config?: NurtureflowConfig): RouteDefinition[] {
+  return [...contactRoutes(store, config?.defaultMarketingConsent)];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const routes = apiRoutes(store);
+  const routes = apiRoutes(store, config);
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);
   const metrics = createApiMetrics(store);
@@ -75,7 +75,7 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     "/v1",
     access.authorizeByRequest,
     express.json({ limit: "5mb" }),
-    eventRoutes(store),
+    eventRoutes(store, config.defaultMarketingConsent),
     scoringRoutes(store),
     templateRoutes(store, config),
     emailFeedbackRoutes(store),

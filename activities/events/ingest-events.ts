@@ -44,6 +44,8 @@ export async function ingestEvents(
   store: ContactStore,
   events: readonly IncomingEvent[],
   now: Date = new Date(),
+  /** marketingConsent of contacts the events create without saying (DEFAULT_MARKETING_CONSENT). */
+  defaultMarketingConsent = false,
 ): Promise<IngestResult> {
   const [settings, sequences] = await Promise.all([loadRuleSettings(store), loadActiveSequences(store)]);
   const announced = new Set([
@@ -51,10 +53,13 @@ export async function ingestEvents(
     ...eventTypesSequencesUse(sequences.map((sequence) => sequence.definition)),
   ]);
   // Large batches outlast Prisma's 5 s default for interactive transactions.
-  return store.$transaction((tx) => ingestInTransaction(tx, events, now, settings, announced), {
-    maxWait: 10_000,
-    timeout: 120_000,
-  });
+  return store.$transaction(
+    (tx) => ingestInTransaction(tx, events, now, settings, announced, defaultMarketingConsent),
+    {
+      maxWait: 10_000,
+      timeout: 120_000,
+    },
+  );
 }
 
 /** Indexes of the events to store: the first of each idempotency key not already in the store. */
@@ -130,12 +135,14 @@ async function ingestInTransaction(
   now: Date,
   settings: RuleSettings,
   announced: ReadonlySet<string>,
+  defaultMarketingConsent: boolean,
 ): Promise<IngestResult> {
   const fresh = await freshIndexes(tx, events);
   const resolution = await resolveContacts(
     tx,
     fresh.map((index) => (events[index] as IncomingEvent).contact),
     now,
+    defaultMarketingConsent,
   );
   const touched = [...new Set([...resolution.contactIds, ...resolution.mergeTargets])].sort();
   // Locked in id order, so concurrent batches touching the same contacts serialise without deadlock.
