@@ -7,6 +7,7 @@ import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { docsPage } from "./docs-page.ts";
+import { rejectUnsafeJson } from "./json-guard.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
@@ -75,6 +76,7 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     "/v1",
     access.authorizeByRequest,
     express.json({ limit: "5mb" }),
+    rejectUnsafeJson,
     eventRoutes(store, config.defaultMarketingConsent),
     scoringRoutes(store),
     templateRoutes(store, config),

@@ -3,6 +3,7 @@
 // from the same definitions, so a route cannot exist without being documented, or the other way round.
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { z } from "zod";
+import { rejectUnsafeJson } from "./json-guard.ts";
 import { fieldProblems, ProblemError } from "./problem.ts";
 
 export const API_SCOPES = ["read", "ingest", "write", "admin"] as const;
@@ -97,7 +98,8 @@ export function mountRoutes(routes: readonly RouteDefinition[], authorize: Autho
   const router = Router();
   for (const route of routes) {
     const handlers: RequestHandler[] = [authorize(route.access)];
-    if (route.body) handlers.push(express.json({ limit: route.bodyLimit ?? DEFAULT_BODY_LIMIT }));
+    if (route.body)
+      handlers.push(express.json({ limit: route.bodyLimit ?? DEFAULT_BODY_LIMIT }), rejectUnsafeJson);
     handlers.push(async (req, res) => {
       let params: unknown;
       if (route.params) {
