@@ -11,14 +11,18 @@ import { rejectUnsafeJson } from "./json-guard.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
-import { mountRoutes, type RouteDefinition } from "./route-definition.ts";
+import { type Authorizer, mountRoutes, type RouteDefinition } from "./route-definition.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { templateRoutes } from "./routes/template-routes.ts";
+import { trackerRoutes } from "./routes/tracker-routes.ts";
+import { trackingApiRoutes } from "./routes/tracking-api-routes.ts";
 import { trackingRoutes } from "./routes/tracking-routes.ts";
 import { unsubscribeRoutes } from "./routes/unsubscribe-routes.ts";
+import { TRACKING_API_PATHS, trackerCors } from "./tracker-cors.ts";
+import { requireWriteKey } from "./write-keys.ts";
 
 export interface ApiDependencies {
   config: NurtureflowConfig;
@@ -28,7 +32,11 @@ export interface ApiDependencies {
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore, config?: NurtureflowConfig): RouteDefinition[] {
-  return [...contactRoutes(store, config?.defaultMarketingConsent)];
+  return [
+    ...contactRoutes(store, config?.defaultMarketingConsent),
+    ...trackingApiRoutes(store),
+    ...trackerRoutes(),
+  ];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
@@ -37,6 +45,9 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   const routes = apiRoutes(store, config);
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);
+  const writeKey = requireWriteKey(config);
+  const authorize: Authorizer = (required, credentials) =>
+    required !== "public" && credentials === "write_key" ? writeKey : access.authorize(required);
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 
@@ -71,7 +82,8 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
       logger,
     ),
   );
-  app.use(mountRoutes(routes, access.authorize));
+  app.use(TRACKING_API_PATHS, trackerCors(config));
+  app.use(mountRoutes(routes, authorize));
   app.use(
     "/v1",
     access.authorizeByRequest,

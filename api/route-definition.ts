@@ -67,6 +67,13 @@ export interface RouteDefinition<
   bodyOptional?: boolean;
   /** The largest body the route accepts, as express.json understands it ("100kb", "5mb"). */
   bodyLimit?: string;
+  /**
+   * How the caller presents its key: a Bearer API key (the default), or a Segment write key, as the
+   * Basic-auth user name or `writeKey` in the body (so the body is parsed before the check). Media
+   * types besides application/json whose body is JSON too (browser beacons send text/plain).
+   */
+  credentials?: "bearer" | "write_key";
+  bodyTypes?: string[];
   responses: Record<number, RouteResponse>;
   handle: (input: RouteInput<P, Q, B>) => unknown;
 }
@@ -83,7 +90,7 @@ export function defineRoute<
 export const DEFAULT_BODY_LIMIT = "1mb";
 
 /** Chooses the middleware that checks the caller for a route's access (API keys live in api/auth). */
-export type Authorizer = (access: RouteAccess) => RequestHandler;
+export type Authorizer = (access: RouteAccess, credentials: "bearer" | "write_key") => RequestHandler;
 
 function parsePart(schema: z.ZodType, input: unknown, part: string): unknown {
   const result = schema.safeParse(input);
@@ -97,9 +104,19 @@ function parsePart(schema: z.ZodType, input: unknown, part: string): unknown {
 export function mountRoutes(routes: readonly RouteDefinition[], authorize: Authorizer): Router {
   const router = Router();
   for (const route of routes) {
-    const handlers: RequestHandler[] = [authorize(route.access)];
-    if (route.body)
-      handlers.push(express.json({ limit: route.bodyLimit ?? DEFAULT_BODY_LIMIT }), rejectUnsafeJson);
+    const credentials = route.credentials ?? "bearer";
+    const bodyParser = route.body
+      ? [
+          express.json({
+            limit: route.bodyLimit ?? DEFAULT_BODY_LIMIT,
+            type: route.bodyTypes ?? "application/json",
+          }),
+          rejectUnsafeJson,
+        ]
+      : [];
+    const check = authorize(route.access, credentials);
+    const handlers: RequestHandler[] =
+      credentials === "write_key" ? [...bodyParser, check] : [check, ...bodyParser];
     handlers.push(async (req, res) => {
       let params: unknown;
       if (route.params) {

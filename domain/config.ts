@@ -1,6 +1,11 @@
 // Runtime configuration from the environment (DESIGN.md §4), with defaults that serve local use.
 // Pure: callers pass process.env, tests pass a literal.
+import { parseSendingRules, type SendingRules } from "./sending/sending-rules.ts";
 import { parseDuration } from "./sequences/duration.ts";
+import {
+  type TemporalConnectionSettings,
+  temporalConnectionSettings,
+} from "./temporal/temporal-connection-settings.ts";
 
 /** Where the DKIM private key comes from: the PEM itself, or a file the worker reads at start. */
 export interface DkimSettings {
@@ -13,6 +18,8 @@ export interface NurtureflowConfig {
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
+  /** TLS and API key for Temporal Cloud or a remote cluster; plain TCP for the local dev server. */
+  temporalConnection: TemporalConnectionSettings;
   taskQueue: string;
   emailTaskQueue: string;
   smtpUrl: string;
@@ -24,6 +31,8 @@ export interface NurtureflowConfig {
   apiKeys: string[];
   /** NODE_ENV=production: the API and worker refuse to start without keys or with development secrets. */
   production: boolean;
+  /** Origins whose pages may send to the tracking API from a browser (nf.js); none: no browser. */
+  trackerOrigins: string[];
   /** Secret for signed unsubscribe and tracking links. */
   linkSigningSecret: string;
   /** The secret before the last rotation: links signed with it keep working until `until` (null: while set). */
@@ -42,6 +51,12 @@ export interface NurtureflowConfig {
   /** How often the segment sweep runs (a duration such as "15m"); null turns the schedule off. */
   segmentSweepInterval: string | null;
   logLevel: string;
+  /** FREQUENCY_CAP, QUIET_HOURS, DEFAULT_TIME_ZONE; PUT /v1/sending/rules overrides them. */
+  sendingRules: SendingRules;
+  /** host or host:port (lower case) webhooks may reach even though they resolve to a private address. */
+  webhookAllowedHosts: string[];
+  /** HMAC-SHA256 key of the X-Nurtureflow-Signature header of webhook requests. */
+  webhookSigningSecret: string;
 }
 
 export class ConfigError extends Error {}
@@ -122,6 +137,21 @@ function onOff(env: Record<string, string | undefined>, name: string, fallback: 
   throw new ConfigError(`${name} must be on or off`);
 }
 
+function sendingRules(env: Record<string, string | undefined>): SendingRules {
+  const parsed = parseSendingRules({
+    frequencyCap: env.FREQUENCY_CAP?.trim() || "off",
+    quietHours: env.QUIET_HOURS?.trim() || "off",
+    defaultTimeZone: env.DEFAULT_TIME_ZONE?.trim() || "UTC",
+  });
+  if (parsed.ok) return parsed.value;
+  const variable = {
+    frequencyCap: "FREQUENCY_CAP",
+    quietHours: "QUIET_HOURS",
+    defaultTimeZone: "DEFAULT_TIME_ZONE",
+  };
+  throw new ConfigError(parsed.errors.map(({ field, error }) => `${variable[field]}: ${error}`).join("; "));
+}
+
 export function parseConfig(env: Record<string, string | undefined>): NurtureflowConfig {
   const port = integer(env, "PORT", 3000);
   const rate = integer(env, "EMAIL_RATE_LIMIT_PER_SECOND", 0);
@@ -130,6 +160,7 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/nurtureflow",
     temporalAddress: env.TEMPORAL_ADDRESS || "127.0.0.1:7233",
     temporalNamespace: env.TEMPORAL_NAMESPACE || "default",
+    temporalConnection: temporalConnectionSettings(env),
     taskQueue: env.TEMPORAL_TASK_QUEUE || "nurtureflow",
     emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE || "nurtureflow-email",
     smtpUrl: env.SMTP_URL || "smtp://127.0.0.1:1025",
@@ -152,6 +183,10 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
             burst: integer(env, "INGEST_RATE_LIMIT_BURST", ingestPerSecond * 10) || 1,
           }
         : null,
+    trackerOrigins: (env.TRACKER_ORIGINS ?? "")
+      .split(",")
+      .map((origin) => origin.trim().replace(/\/+$/, ""))
+      .filter(Boolean),
     emailRateLimitPerSecond: rate > 0 ? rate : null,
     smtpMaxConnections: integer(env, "SMTP_MAX_CONNECTIONS", 5),
     dkim: dkimSettings(env),
@@ -159,5 +194,11 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     outboxPollMs: integer(env, "OUTBOX_POLL_MS", 500),
     segmentSweepInterval: optionalDuration(env, "SEGMENT_SWEEP_INTERVAL", "15m"),
     logLevel: env.LOG_LEVEL || "info",
+    sendingRules: sendingRules(env),
+    webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+    webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET || "nurtureflow-local-webhook-secret",
   };
 }

@@ -1,10 +1,13 @@
 // A Temporal client that connects on first use and reconnects after a failure, so processes start
 // (and keep accepting work into the outbox) while Temporal is unreachable.
 import { Client, Connection } from "@temporalio/client";
+import type { TemporalConnectionSettings } from "../domain/temporal/temporal-connection-settings.ts";
+import { temporalConnectionOptions } from "./temporal-connection.ts";
 
 export interface TemporalTarget {
   temporalAddress: string;
   temporalNamespace: string;
+  temporalConnection: TemporalConnectionSettings;
 }
 
 export function lazyTemporalClient(target: TemporalTarget): {
@@ -15,7 +18,10 @@ export function lazyTemporalClient(target: TemporalTarget): {
   let connection: Connection | null = null;
   return {
     get() {
-      pending ??= Connection.connect({ address: target.temporalAddress, connectTimeout: "3 seconds" }).then(
+      pending ??= Connection.connect({
+        ...temporalConnectionOptions(target.temporalAddress, target.temporalConnection),
+        connectTimeout: "3 seconds",
+      }).then(
         (opened) => {
           connection = opened;
           return new Client({ connection: opened, namespace: target.temporalNamespace });

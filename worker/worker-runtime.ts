@@ -17,13 +17,14 @@ import type { ContactStore } from "../prisma/client.ts";
 import { OutboxDispatcher } from "./outbox-dispatcher.ts";
 import { ensureSegmentSweepSchedule } from "./segment-sweep-schedule.ts";
 import { lazyTemporalClient } from "./temporal-client.ts";
-import { bundleWorkflows } from "./workflow-bundle.ts";
+import { temporalConnectionOptions } from "./temporal-connection.ts";
+import { loadWorkflowBundle } from "./workflow-bundle.ts";
 
 export interface WorkerRuntimeOptions {
   config: NurtureflowConfig;
   store: ContactStore;
   logger: Logger;
-  /** A bundle built earlier (tests share one); bundled here when absent. */
+  /** A bundle built earlier (tests share one); otherwise the build's prebuilt one, or bundled here. */
   workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   /** Run the outbox dispatcher in this process (default true). */
   dispatchOutbox?: boolean;
@@ -39,8 +40,10 @@ export interface WorkerRuntime {
 
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { config, store, logger } = options;
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const connection = await NativeConnection.connect(
+    temporalConnectionOptions(config.temporalAddress, config.temporalConnection),
+  );
+  const workflowBundle = options.workflowBundle ?? (await loadWorkflowBundle());
   const transport = createSmtpTransport({
     smtpUrl: config.smtpUrl,
     pool: true,
@@ -60,6 +63,9 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.emailTaskQueue,
+    // On SIGTERM a send already talking to SMTP finishes instead of being cancelled mid-message
+    // (docker-compose gives the worker 60 s before it kills it).
+    shutdownGraceTime: "30 seconds",
     activities: createSequenceEmailActivities({
       store,
       transport,

@@ -16,6 +16,7 @@ import { type TemplateTrackers, templateSender } from "../../domain/email/templa
 import type { ContactStore } from "../../prisma/client.ts";
 import { suppressAddress, suppressionKey } from "../consent/suppression.ts";
 import type { TrackingLinks } from "../tracking/tracking-links.ts";
+import { withCommerceData } from "./commerce-template-data.ts";
 import { buildMarketingHeaders } from "./smtp-transport.ts";
 import type { ResolvedTemplate, TemplateCatalog } from "./template-catalog.ts";
 import type { UnsubscribeLinks } from "./unsubscribe-links.ts";
@@ -216,7 +217,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         ? { openPixelUrl: deps.tracking.openPixelUrl(ledgerId) }
         : {};
       const rendered = template.compiled.render({
-        ...input.templateData,
+        ...(await withCommerceData(store, contact.id, input.templateData)),
         contact: {
           email: contact.email,
           name: contact.name ?? "",

@@ -277,7 +277,18 @@ export async function validateMjml(mjml: string, filePath?: string): Promise<Mjm
   return bodies.html === null ? { ok: false, errors: bodies.errors } : { ok: true };
 }
 
-export async function compileTemplate(source: TemplateSource): Promise<CompiledTemplate> {
+export interface CompileOptions {
+  /**
+   * Rendering throws on a tag whose field the data lacks (conditions may still test absent fields).
+   * For checking a template against its sample data; sends render leniently.
+   */
+  strict?: boolean;
+}
+
+export async function compileTemplate(
+  source: TemplateSource,
+  options: CompileOptions = {},
+): Promise<CompiledTemplate> {
   const bodies = await compileBodies(source.mjml, source.filePath);
   const subjectError = handlebarsSyntaxError(source.subject);
   const errors = [
@@ -287,9 +298,10 @@ export async function compileTemplate(source: TemplateSource): Promise<CompiledT
   if (bodies.html === null || errors.length > 0)
     throw new TemplateCompileError(source.key, source.version, errors);
 
-  const subject = handlebars.compile(source.subject, UNESCAPED);
-  const html = handlebars.compile(bodies.html, HANDLEBARS_OPTIONS);
-  const text = handlebars.compile(bodies.text, UNESCAPED);
+  const strict = { strict: options.strict === true };
+  const subject = handlebars.compile(source.subject, { ...UNESCAPED, ...strict });
+  const html = handlebars.compile(bodies.html, { ...HANDLEBARS_OPTIONS, ...strict });
+  const text = handlebars.compile(bodies.text, { ...UNESCAPED, ...strict });
   return {
     key: source.key,
     version: source.version,

@@ -1,5 +1,6 @@
-// Finds (or creates) the contact each event belongs to, a few statements per batch:
-// by id, by email (created when new), or by anonymous id (a ghost contact when never identified).
+// Finds (or creates) the contact each event belongs to, a few statements per batch: by id, by external
+// id (the sender's user id), by email (created when new), or by anonymous id (a ghost contact when never
+// identified).
 // An event naming an anonymous id together with an email or id identifies the visitor: a ghost
 // seen in earlier batches is merged into that contact, and an anonymous id first seen in this batch
 // is simply linked to it.
@@ -7,9 +8,12 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { mergeGhostInto } from "../contacts/contact-merge.ts";
+import { contactsByExternalId } from "./external-ids.ts";
 
 export interface ContactRef {
   id?: string;
+  /** The contact's id in the sender's system (Segment's userId). */
+  externalId?: string;
   email?: string;
   anonymousId?: string;
   /** Consent of a contact this event creates (by email); an existing contact's consent is not changed here. */
@@ -129,9 +133,12 @@ export async function resolveContacts(
   const consentOf = (email: string) =>
     refs.find((ref) => ref.email === email && ref.marketingConsent !== undefined)?.marketingConsent ??
     defaultMarketingConsent;
+  const byExternalId = await contactsByExternalId(tx, refs, { created, mergeTargets }, now);
   const byEmail = await contactsByEmail(tx, unique(refs.map((ref) => ref.email)), created, now, consentOf);
   const identified = (ref: ContactRef): string | undefined =>
-    (ref.id && byId.get(ref.id)) || (ref.email ? byEmail.get(ref.email) : undefined);
+    (ref.id && byId.get(ref.id)) ||
+    (ref.externalId && byExternalId.get(ref.externalId)) ||
+    (ref.email ? byEmail.get(ref.email) : undefined);
 
   // The contact that identifies each anonymous id: the first event naming both.
   const identifiedAs = new Map<string, string>();

@@ -1,13 +1,15 @@
-// Ingests a batch of touchpoints in one transaction: contacts resolved (ghosts created or merged),
+// Ingests a batch of touchpoints (and profile updates, from tracking APIs) in one transaction: contacts
+// resolved (ghosts created or merged), profile updates applied once per idempotency key,
 // events stored once per idempotency key, carts and orders kept, scores and stages moved, segments
 // recomputed, and every change that can start or steer a program written to the outbox alongside.
 // Either the whole batch is written or nothing is.
 
 import type { ContactEvent } from "../../domain/events/event-types.ts";
 import { eventTypesSequencesUse } from "../../domain/sequences/triggers.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { type ActivityFacts, addActivityFacts } from "../contacts/activity-facts.ts";
+import { applyProfileUpdates, type ProfileChange } from "../contacts/profile-updates.ts";
 import type { StoredStages } from "../contacts/stage-change.ts";
 import { enqueueContactChanges } from "../outbox/outbox-writer.ts";
 import { scoreEvents } from "../scoring/contact-scores.ts";
@@ -23,6 +25,16 @@ export interface IncomingEvent extends ContactEvent {
   idempotencyKey: string;
 }
 
+/** What a message says about the contact, without an event: a Segment identify, a consent choice. */
+export interface IncomingProfileUpdate extends Omit<ProfileChange, "contactId"> {
+  contact: ContactRef;
+}
+
+export interface IngestBatch {
+  events: readonly IncomingEvent[];
+  profiles: readonly IncomingProfileUpdate[];
+}
+
 export type EventOutcome =
   | { index: number; status: "accepted"; eventId: string; contactId: string }
   | { index: number; status: "duplicate" };
@@ -35,10 +47,25 @@ export interface IngestResult {
   results: EventOutcome[];
 }
 
+export interface BatchIngestResult extends IngestResult {
+  /** By position in IngestBatch.profiles. */
+  profiles: Array<"applied" | "duplicate">;
+}
+
 /** Programs react to these whatever the sequences say: a cart abandoned, an order placed. */
 const ALWAYS_ANNOUNCED = ["cart_abandoned", "order_placed"];
 
 type StoredEvent = IncomingEvent & { index: number; eventId: string; contactId: string };
+
+// A cart bought by the time its abandonment arrives (shops report abandonment late, on a timer) is not
+// announced, so cart recovery starts no run for it.
+function abandonsPurchasedCart(event: StoredEvent, purchasedCartIds: ReadonlySet<string>): boolean {
+  return (
+    event.type === "cart_abandoned" &&
+    typeof event.properties.cartId === "string" &&
+    purchasedCartIds.has(event.properties.cartId)
+  );
+}
 
 export async function ingestEvents(
   store: ContactStore,
@@ -47,6 +74,22 @@ export async function ingestEvents(
   /** marketingConsent of contacts the events create without saying (DEFAULT_MARKETING_CONSENT). */
   defaultMarketingConsent = false,
 ): Promise<IngestResult> {
+  const { profiles: _profiles, ...result } = await ingestBatch(
+    store,
+    { events, profiles: [] },
+    now,
+    defaultMarketingConsent,
+  );
+  return result;
+}
+
+export async function ingestBatch(
+  store: ContactStore,
+  batch: IngestBatch,
+  now: Date = new Date(),
+  /** marketingConsent of contacts the batch creates without saying (DEFAULT_MARKETING_CONSENT). */
+  defaultMarketingConsent = false,
+): Promise<BatchIngestResult> {
   const [settings, sequences] = await Promise.all([loadRuleSettings(store), loadActiveSequences(store)]);
   const announced = new Set([
     ...ALWAYS_ANNOUNCED,
@@ -54,26 +97,26 @@ export async function ingestEvents(
   ]);
   // Large batches outlast Prisma's 5 s default for interactive transactions.
   return store.$transaction(
-    (tx) => ingestInTransaction(tx, events, now, settings, announced, defaultMarketingConsent),
-    {
-      maxWait: 10_000,
-      timeout: 120_000,
-    },
+    (tx) => ingestInTransaction(tx, batch, now, settings, announced, defaultMarketingConsent),
+    { maxWait: 10_000, timeout: 120_000 },
   );
 }
 
-/** Indexes of the events to store: the first of each idempotency key not already in the store. */
+/** Indexes of the items to store: the first of each idempotency key not already in the store. */
 async function freshIndexes(
   tx: Prisma.TransactionClient,
-  events: readonly IncomingEvent[],
+  items: ReadonlyArray<{ idempotencyKey: string }>,
+  table: "Event" | "ProfileUpdate",
 ): Promise<number[]> {
+  if (items.length === 0) return [];
   const firstOfKey = new Map<string, number>();
-  for (const [index, event] of events.entries()) {
-    if (!firstOfKey.has(event.idempotencyKey)) firstOfKey.set(event.idempotencyKey, index);
+  for (const [index, item] of items.entries()) {
+    if (!firstOfKey.has(item.idempotencyKey)) firstOfKey.set(item.idempotencyKey, index);
   }
+  const keys = JSON.stringify([...firstOfKey.keys()]);
   const stored = await tx.$queryRaw<Array<{ idempotencyKey: string }>>`
-    SELECT "idempotencyKey" FROM "Event"
-    WHERE "idempotencyKey" IN (SELECT json_array_elements_text(${JSON.stringify([...firstOfKey.keys()])}::json))`;
+    SELECT "idempotencyKey" FROM ${Prisma.raw(`"${table}"`)}
+    WHERE "idempotencyKey" IN (SELECT json_array_elements_text(${keys}::json))`;
   for (const row of stored) firstOfKey.delete(row.idempotencyKey);
   return [...firstOfKey.values()].sort((a, b) => a - b);
 }
@@ -131,16 +174,21 @@ function activityFacts(events: readonly StoredEvent[], orders: readonly PlacedOr
 
 async function ingestInTransaction(
   tx: Prisma.TransactionClient,
-  events: readonly IncomingEvent[],
+  { events, profiles }: IngestBatch,
   now: Date,
   settings: RuleSettings,
   announced: ReadonlySet<string>,
   defaultMarketingConsent: boolean,
-): Promise<IngestResult> {
-  const fresh = await freshIndexes(tx, events);
+): Promise<BatchIngestResult> {
+  const fresh = await freshIndexes(tx, events, "Event");
+  const freshProfiles = await freshIndexes(tx, profiles, "ProfileUpdate");
+  // One resolution for both, so a ghost named by an event and an identify is merged once.
   const resolution = await resolveContacts(
     tx,
-    fresh.map((index) => (events[index] as IncomingEvent).contact),
+    [
+      ...fresh.map((index) => (events[index] as IncomingEvent).contact),
+      ...freshProfiles.map((index) => (profiles[index] as IncomingProfileUpdate).contact),
+    ],
     now,
     defaultMarketingConsent,
   );
@@ -150,6 +198,15 @@ async function ingestInTransaction(
     SELECT id::text AS id, "lifecycleStage", "highestStage" FROM "Contact"
     WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(touched)}::json)::uuid)
     ORDER BY id FOR UPDATE`;
+
+  const appliedProfiles = await applyProfileUpdates(
+    tx,
+    freshProfiles.map((index, position) => ({
+      ...(profiles[index] as IncomingProfileUpdate),
+      contactId: resolution.contactIds[fresh.length + position] as string,
+    })),
+    now,
+  );
 
   const candidates = fresh.map((index, position) => ({
     ...(events[index] as IncomingEvent),
@@ -163,7 +220,7 @@ async function ingestInTransaction(
     return eventId ? [{ ...event, eventId }] : [];
   });
 
-  const orders = await applyCommerceEvents(tx, stored, now);
+  const { orders, purchasedCartIds } = await applyCommerceEvents(tx, stored, now);
   await addActivityFacts(tx, activityFacts(stored, orders));
   const scores = await scoreEvents(tx, touched, stored, now, settings.scoring, resolution.mergeTargets);
   const stageChanges = await applyStageMoves(tx, {
@@ -177,7 +234,7 @@ async function ingestInTransaction(
   await enqueueContactChanges(
     tx,
     stored
-      .filter((event) => announced.has(event.type))
+      .filter((event) => announced.has(event.type) && !abandonsPurchasedCart(event, purchasedCartIds))
       .map((event) => ({
         contactId: event.contactId,
         change: {
@@ -191,6 +248,7 @@ async function ingestInTransaction(
   const moves = await refreshSegments(tx, touched, now, settings.segments, resolution.created);
 
   const accepted = new Map(stored.map((event) => [event.index, event]));
+  const freshProfileSet = new Set(freshProfiles);
   const results = events.map((_event, index): EventOutcome => {
     const event = accepted.get(index);
     return event
@@ -203,5 +261,8 @@ async function ingestInTransaction(
     stageChanges,
     segmentChanges: moves.length,
     results,
+    profiles: profiles.map((profile, index) =>
+      freshProfileSet.has(index) && appliedProfiles.has(profile.idempotencyKey) ? "applied" : "duplicate",
+    ),
   };
 }

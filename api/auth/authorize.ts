@@ -11,7 +11,7 @@ import { TokenBuckets } from "../../domain/access/token-bucket.ts";
 import type { NurtureflowConfig } from "../../domain/config.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { ProblemError } from "../problem.ts";
-import { type ApiScope, type Authorizer, type RouteAccess, scopeAllows } from "../route-definition.ts";
+import { type ApiScope, type RouteAccess, scopeAllows } from "../route-definition.ts";
 import { type ApiPrincipal, verifyApiKey } from "./api-keys.ts";
 
 const OPEN_CHECK_MS = 2_000;
@@ -22,7 +22,7 @@ const DEVELOPMENT_PRINCIPAL: ApiPrincipal = {
 };
 
 export interface AccessControl {
-  authorize: Authorizer;
+  authorize: (access: RouteAccess) => RequestHandler;
   /** For routes not yet on the registry: the scope follows the method and path (see legacyAccess). */
   authorizeByRequest: RequestHandler;
 }

@@ -23,12 +23,49 @@ const ContactRef = z
 
 const id = z.string().trim().min(1).max(200);
 const money = z.number().nonnegative().max(1e12);
-const CartProperties = z.looseObject({ cartId: id, value: money.optional() });
+// Links end up as buttons in emails: only web addresses, never javascript: or data: URLs.
+const webUrl = z.url({ protocol: /^https?$/ }).max(2000);
+export const MAX_LINE_ITEMS = 200;
+// A cart's or an order's line as the shop sends it; emails list them (name, quantity, price, picture,
+// link). Other fields (sku, category) are kept for the marketer's own templates.
+const LineItem = z.looseObject({
+  name: z.string().trim().min(1).max(300),
+  quantity: z.number().int().positive().max(1_000_000),
+  /** Unit price, in the cart's or order's currency. */
+  price: money,
+  url: webUrl.optional(),
+  imageUrl: webUrl.optional(),
+});
+const MAX_RECOMMENDATIONS = 12;
+const Recommendation = z.looseObject({
+  name: z.string().trim().min(1).max(300),
+  price: money.optional(),
+  url: webUrl,
+  imageUrl: webUrl.optional(),
+});
+const commerceFields = {
+  items: z.array(LineItem).max(MAX_LINE_ITEMS).optional(),
+  /** ISO 4217 code (EUR, USD); prices are shown in it. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR")
+    .optional(),
+  /** The link back to the cart, or to the order's page. */
+  url: webUrl.optional(),
+};
+const CartProperties = z.looseObject({ cartId: id, value: money.optional(), ...commerceFields });
 // The properties the commerce events must carry: carts and orders are kept from them.
 const REQUIRED_PROPERTIES: Readonly<Record<string, z.ZodType>> = {
   cart_updated: CartProperties,
   cart_abandoned: CartProperties,
-  order_placed: z.looseObject({ orderId: id, total: money, cartId: id.optional() }),
+  order_placed: z.looseObject({
+    orderId: id,
+    total: money,
+    cartId: id.optional(),
+    ...commerceFields,
+    /** What the shop suggests with this order; the cross-sell email shows them. */
+    recommendations: z.array(Recommendation).max(MAX_RECOMMENDATIONS).optional(),
+  }),
 };
 
 export const EventBody = z

@@ -41,8 +41,21 @@ export interface TemplateData {
   [field: string]: unknown;
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+// Footers print "name · address". Operators often write the company into the address as well
+// ("Acme · 1 Main St"), which would show the name twice; the address keeps only what follows it.
+function addressWithoutName(postalAddress: string, name: string): string {
+  const leadingName = new RegExp(`^\\s*${escapeRegExp(name)}\\s*(?:[·,;|–—-]|\\n)\\s*`, "iu");
+  const rest = postalAddress.replace(leadingName, "").trim();
+  return rest || postalAddress.trim();
+}
+
 /** Who the email is from, as templates show it, derived from MAIL_FROM ("Name <address@domain>"). */
 export function templateSender(mailFrom: string, postalAddress: string): TemplateSender & { domain: string } {
   const domain = mailFrom.match(/@([^>\s]+)/)?.[1] ?? "nurtureflow.localhost";
-  return { name: mailFrom.replace(/<[^>]*>/, "").trim() || domain, postalAddress, domain };
+  const name = mailFrom.replace(/<[^>]*>/, "").trim() || domain;
+  return { name, postalAddress: addressWithoutName(postalAddress, name), domain };
 }
