@@ -9,6 +9,7 @@ import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { docsPage } from "./docs-page.ts";
+import { rejectUnsafeJson } from "./json-guard.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
@@ -36,7 +37,7 @@ export interface ApiDependencies {
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore, config: NurtureflowConfig): RouteDefinition[] {
   return [
-    ...contactRoutes(store),
+    ...contactRoutes(store, config.defaultMarketingConsent),
     ...scoringRoutes(store),
     ...templateRoutes(store, config),
     ...metricsRoutes(store),
@@ -101,7 +102,8 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
     "/v1",
     access.authorizeByRequest,
     express.json({ limit: "5mb" }),
-    eventRoutes(store),
+    rejectUnsafeJson,
+    eventRoutes(store, config.defaultMarketingConsent),
     emailFeedbackRoutes(store),
   );
 

@@ -3,6 +3,7 @@
 // from the same definitions, so a route cannot exist without being documented, or the other way round.
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { z } from "zod";
+import { rejectUnsafeJson } from "./json-guard.ts";
 import { fieldProblems, ProblemError } from "./problem.ts";
 
 export const API_SCOPES = ["read", "ingest", "write", "admin"] as const;
@@ -110,6 +111,7 @@ export function mountRoutes(routes: readonly RouteDefinition[], authorize: Autho
             limit: route.bodyLimit ?? DEFAULT_BODY_LIMIT,
             type: route.bodyTypes ?? "application/json",
           }),
+          rejectUnsafeJson,
         ]
       : [];
     const check = authorize(route.access, credentials);

@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       id: randomUUID(),
       email: `reader${index}@bench.example`,
       name: `Reader ${index} <b>Bench</b>`,
+      marketingConsent: true,
     }));
     await store.contact.createMany({ data: contacts });
 

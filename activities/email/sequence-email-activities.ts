@@ -1,6 +1,11 @@
 // Sends one sequence email with an exactly-once effect: the send-ledger row (unique business key) is
 // written before the send, the Message-ID is derived from it, and a retry that finds the row already
 // sent does not send again.
+//
+// Whether an email is marketing (consent, suppression, unsubscribe headers) is decided by the category of
+// the sequence the enrollment runs, never by the template: a caller cannot republish a marketing template
+// as transactional to reach unsubscribed contacts. A transactional sequence may only send transactional
+// templates; a marketing template there is refused before anything is written.
 import { ApplicationFailure } from "@temporalio/common";
 import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
@@ -66,6 +71,8 @@ async function whileHeartbeating<T>(heartbeat: (() => void) | undefined, work: (
 }
 
 const FINAL_LEDGER_STATES = new Set(["sent", "bounced", "suppressed"]);
+export const MARKETING_TEMPLATE_IN_TRANSACTIONAL_SEQUENCE =
+  "a transactional sequence may only send transactional templates";
 const NO_ADDRESS: SendOutcome = { status: "skipped", reason: "contact has no email address" };
 
 /** The contact, its send-ledger row (null when there is no address) and its suppression entry. */
@@ -87,6 +94,17 @@ interface ClaimRow {
 export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
   const { store, transport, templates, logger } = deps;
   const { domain: senderDomain, ...sender } = templateSender(deps.mailFrom, deps.senderPostalAddress);
+
+  // The version an enrollment runs is immutable, so its category never changes under a run. Sends that
+  // belong to no enrollment are treated as marketing: consent is checked whenever it is not proven moot.
+  async function sequenceCategory(enrollmentId: string): Promise<"marketing" | "transactional"> {
+    const [row] = await store.$queryRaw<Array<{ category: string | null }>>`
+      SELECT v.definition->>'category' AS category
+      FROM "Enrollment" e
+      JOIN "SequenceVersion" v ON v."sequenceKey" = e."sequenceKey" AND v.version = e."sequenceVersion"
+      WHERE e.id = ${enrollmentId}`;
+    return row?.category === "transactional" ? "transactional" : "marketing";
+  }
 
   async function resolveTemplate(input: SendSequenceEmailInput): Promise<ResolvedTemplate | null> {
     try {
@@ -139,8 +157,18 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
 
   return {
     async sendSequenceEmail(input: SendSequenceEmailInput): Promise<SendOutcome> {
-      const template = await resolveTemplate(input);
+      const [template, category] = await Promise.all([
+        resolveTemplate(input),
+        sequenceCategory(input.enrollmentId),
+      ]);
       if (!template) return NO_ADDRESS;
+      if (category === "transactional" && template.category !== "transactional") {
+        logger.warn(
+          { enrollmentId: input.enrollmentId, templateKey: template.key },
+          "refused: a transactional sequence may only send transactional templates",
+        );
+        return { status: "skipped", reason: MARKETING_TEMPLATE_IN_TRANSACTIONAL_SEQUENCE };
+      }
       const claimed = await claim(input, template);
       if (!claimed?.email) return NO_ADDRESS;
       const contact = { ...claimed, email: claimed.email };
@@ -161,7 +189,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
           : { status: "suppressed", reason: ledger.error ?? "suppressed" };
       }
 
-      const marketing = template.category === "marketing";
+      const marketing = category === "marketing";
       if (marketing) {
         // The list is keyed the JavaScript way; an address PostgreSQL lower-cases differently is looked up again.
         const suppressed =

@@ -31,6 +31,9 @@ export interface SignedTokens {
 }
 
 const CANONICAL_EXPIRY = /^[0-9a-z]{1,12}$/;
+// Expiries are rounded up to the hour, so the links of one email (the footer and List-Unsubscribe) carry
+// one token, and a token does not reveal to the second when its email was rendered.
+const EXPIRY_GRANULARITY_S = 3600;
 
 function mac(secret: string, purpose: TokenPurpose, expiry: string | null, payload: string): Buffer {
   const input = expiry === null ? `${purpose}:${payload}` : `${purpose}:${expiry}:${payload}`;
@@ -48,7 +51,9 @@ export function createSignedTokens(
       : [secret];
   return {
     sign(purpose, payload, ttlMs) {
-      const expiry = Math.ceil((now() + ttlMs) / 1000).toString(36);
+      const expiry = (
+        Math.ceil((now() + ttlMs) / 1000 / EXPIRY_GRANULARITY_S) * EXPIRY_GRANULARITY_S
+      ).toString(36);
       return `${Buffer.from(payload).toString("base64url")}.${expiry}.${mac(secret, purpose, expiry, payload)}`;
     },
     verify(purpose, token) {

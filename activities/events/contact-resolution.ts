@@ -16,6 +16,8 @@ export interface ContactRef {
   externalId?: string;
   email?: string;
   anonymousId?: string;
+  /** Consent of a contact this event creates (by email); an existing contact's consent is not changed here. */
+  marketingConsent?: boolean;
 }
 
 export interface EventProblem {
@@ -49,6 +51,7 @@ async function contactsByEmail(
   emails: string[],
   created: Set<string>,
   now: Date,
+  consentOf: (email: string) => boolean,
 ): Promise<Map<string, string>> {
   const byEmail = new Map<string, string>();
   if (emails.length === 0) return byEmail;
@@ -62,10 +65,11 @@ async function contactsByEmail(
   const missing = emails.filter((email) => !byEmail.has(email));
   if (missing.length === 0) return byEmail;
   // ON CONFLICT: a concurrent request may create the same email; the read below then finds its row.
-  const rows = missing.map((email) => ({ id: randomUUID(), email }));
+  const rows = missing.map((email) => ({ id: randomUUID(), email, consent: consentOf(email) }));
   const inserted = await tx.$queryRaw<Array<{ id: string; email: string }>>`
-    INSERT INTO "Contact" (id, email, "updatedAt")
-    SELECT id, email, ${now}::timestamp FROM json_to_recordset(${JSON.stringify(rows)}::json) AS u(id uuid, email text)
+    INSERT INTO "Contact" (id, email, "marketingConsent", "updatedAt")
+    SELECT id, email, consent, ${now}::timestamp
+    FROM json_to_recordset(${JSON.stringify(rows)}::json) AS u(id uuid, email text, consent boolean)
     ON CONFLICT DO NOTHING
     RETURNING id::text AS id, email`;
   for (const contact of inserted) {
@@ -106,6 +110,7 @@ export async function resolveContacts(
   tx: Prisma.TransactionClient,
   refs: readonly ContactRef[],
   now: Date,
+  defaultMarketingConsent = false,
 ): Promise<ContactResolution> {
   const created = new Set<string>();
   const mergeTargets = new Set<string>();
@@ -124,8 +129,12 @@ export async function resolveContacts(
   );
   if (problems.length > 0) throw new EventRejectedError(problems);
 
+  // The first event naming a new email with a consent decides it; otherwise the configured default.
+  const consentOf = (email: string) =>
+    refs.find((ref) => ref.email === email && ref.marketingConsent !== undefined)?.marketingConsent ??
+    defaultMarketingConsent;
   const byExternalId = await contactsByExternalId(tx, refs, { created, mergeTargets }, now);
-  const byEmail = await contactsByEmail(tx, unique(refs.map((ref) => ref.email)), created, now);
+  const byEmail = await contactsByEmail(tx, unique(refs.map((ref) => ref.email)), created, now, consentOf);
   const identified = (ref: ContactRef): string | undefined =>
     (ref.id && byId.get(ref.id)) ||
     (ref.externalId && byExternalId.get(ref.externalId)) ||

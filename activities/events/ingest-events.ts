@@ -71,8 +71,15 @@ export async function ingestEvents(
   store: ContactStore,
   events: readonly IncomingEvent[],
   now: Date = new Date(),
+  /** marketingConsent of contacts the events create without saying (DEFAULT_MARKETING_CONSENT). */
+  defaultMarketingConsent = false,
 ): Promise<IngestResult> {
-  const { profiles: _profiles, ...result } = await ingestBatch(store, { events, profiles: [] }, now);
+  const { profiles: _profiles, ...result } = await ingestBatch(
+    store,
+    { events, profiles: [] },
+    now,
+    defaultMarketingConsent,
+  );
   return result;
 }
 
@@ -80,6 +87,8 @@ export async function ingestBatch(
   store: ContactStore,
   batch: IngestBatch,
   now: Date = new Date(),
+  /** marketingConsent of contacts the batch creates without saying (DEFAULT_MARKETING_CONSENT). */
+  defaultMarketingConsent = false,
 ): Promise<BatchIngestResult> {
   const [settings, sequences] = await Promise.all([loadRuleSettings(store), loadActiveSequences(store)]);
   const announced = new Set([
@@ -87,10 +96,10 @@ export async function ingestBatch(
     ...eventTypesSequencesUse(sequences.map((sequence) => sequence.definition)),
   ]);
   // Large batches outlast Prisma's 5 s default for interactive transactions.
-  return store.$transaction((tx) => ingestInTransaction(tx, batch, now, settings, announced), {
-    maxWait: 10_000,
-    timeout: 120_000,
-  });
+  return store.$transaction(
+    (tx) => ingestInTransaction(tx, batch, now, settings, announced, defaultMarketingConsent),
+    { maxWait: 10_000, timeout: 120_000 },
+  );
 }
 
 /** Indexes of the items to store: the first of each idempotency key not already in the store. */
@@ -169,6 +178,7 @@ async function ingestInTransaction(
   now: Date,
   settings: RuleSettings,
   announced: ReadonlySet<string>,
+  defaultMarketingConsent: boolean,
 ): Promise<BatchIngestResult> {
   const fresh = await freshIndexes(tx, events, "Event");
   const freshProfiles = await freshIndexes(tx, profiles, "ProfileUpdate");
@@ -180,6 +190,7 @@ async function ingestInTransaction(
       ...freshProfiles.map((index) => (profiles[index] as IncomingProfileUpdate).contact),
     ],
     now,
+    defaultMarketingConsent,
   );
   const touched = [...new Set([...resolution.contactIds, ...resolution.mergeTargets])].sort();
   // Locked in id order, so concurrent batches touching the same contacts serialise without deadlock.

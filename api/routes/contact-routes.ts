@@ -42,7 +42,8 @@ export function contactIdOf(params: unknown): string {
   return parsed.data.id;
 }
 
-export function contactRoutes(store: ContactStore): RouteDefinition[] {
+/** defaultMarketingConsent: consent of a contact created without `marketingConsent` (DEFAULT_MARKETING_CONSENT). */
+export function contactRoutes(store: ContactStore, defaultMarketingConsent = false): RouteDefinition[] {
   return [
     defineRoute({
       method: "post",
@@ -63,7 +64,12 @@ export function contactRoutes(store: ContactStore): RouteDefinition[] {
         const existing = await store.contact.findUnique({ where: { email }, select: { id: true } });
         const contact = await store.contact.upsert({
           where: { email },
-          create: { email, ...fields, properties: (properties ?? {}) as Prisma.InputJsonValue },
+          create: {
+            email,
+            ...fields,
+            marketingConsent: fields.marketingConsent ?? defaultMarketingConsent,
+            properties: (properties ?? {}) as Prisma.InputJsonValue,
+          },
           update: {
             ...fields,
             ...(properties ? { properties: properties as Prisma.InputJsonValue } : {}),

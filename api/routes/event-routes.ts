@@ -19,7 +19,7 @@ function isBatch(body: unknown): boolean {
   return typeof body === "object" && body !== null && "events" in body;
 }
 
-export function eventRoutes(store: ContactStore): Router {
+export function eventRoutes(store: ContactStore, defaultMarketingConsent: boolean): Router {
   const router = Router();
 
   router.post("/events", async (req, res) => {
@@ -28,7 +28,7 @@ export function eventRoutes(store: ContactStore): Router {
       ? parseOrThrow(EventBatchBody, req.body, "event batch").events
       : [parseOrThrow(EventBody, req.body, "event")];
     try {
-      res.json(await ingestEvents(store, events));
+      res.json(await ingestEvents(store, events, new Date(), defaultMarketingConsent));
     } catch (error) {
       if (!(error instanceof EventRejectedError)) throw error;
       const prefix = (index: number) => (batch ? `events.${index}.` : "");

@@ -20,6 +20,8 @@ const ContactRef = z
       .transform((email) => email.toLowerCase())
       .optional(),
     anonymousId: z.string().trim().min(1).max(200).optional(),
+    /** Applies when the event creates the contact; consent of existing contacts changes through /v1/contacts. */
+    marketingConsent: z.boolean().optional(),
   })
   .strict()
   .refine((ref) => ref.id || ref.email || ref.anonymousId, "name the contact by id, email or anonymousId");

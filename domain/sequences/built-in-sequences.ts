@@ -147,12 +147,22 @@ export const BUILT_IN_SEQUENCES: Readonly<Record<string, SequenceDefinition>> = 
   },
   "post-purchase": {
     key: "post-purchase",
-    name: "Thank buyers and ask for a review",
+    name: "Thank buyers for their order",
     category: "transactional",
     trigger: { type: "event", eventType: "order_placed", entryKeyProperty: "orderId" },
     entry: { reEntry: { mode: "after_exit" } },
+    steps: [{ id: "send-thanks", type: "send_email", template: "post-purchase-thanks" }],
+    goals: [],
+  },
+  // Asking for a review is marketing (consent, unsubscribe), so it is not part of the transactional
+  // thank-you: a transactional sequence may only send transactional templates.
+  "post-purchase-review": {
+    key: "post-purchase-review",
+    name: "Ask buyers for a review",
+    category: "marketing",
+    trigger: { type: "event", eventType: "order_placed", entryKeyProperty: "orderId" },
+    entry: { reEntry: { mode: "after_exit" } },
     steps: [
-      { id: "send-thanks", type: "send_email", template: "post-purchase-thanks" },
       { id: "wait-for-delivery", type: "wait", duration: "7d" },
       {
         id: "send-review-request",

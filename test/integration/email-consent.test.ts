@@ -35,7 +35,11 @@ afterAll(async () => {
 const links = () => createUnsubscribeLinks(guardedUrl, stack.config.linkSigningSecret);
 
 async function createContact(email: string): Promise<string> {
-  const created = await api(stack, "POST", "/v1/contacts", { email, name: "Test Person" });
+  const created = await api(stack, "POST", "/v1/contacts", {
+    email,
+    name: "Test Person",
+    marketingConsent: true,
+  });
   expect(created.status).toBe(201);
   return created.body.id;
 }

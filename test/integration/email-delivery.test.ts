@@ -75,7 +75,7 @@ afterAll(async () => {
 beforeEach(() => sink.setFailure(null));
 
 async function createContact(email: string, name: string): Promise<string> {
-  const created = await api(stack, "POST", "/v1/contacts", { email, name });
+  const created = await api(stack, "POST", "/v1/contacts", { email, name, marketingConsent: true });
   expect(created.status).toBe(201);
   return created.body.id;
 }

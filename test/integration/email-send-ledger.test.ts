@@ -11,6 +11,7 @@ import { createSmtpTransport } from "../../activities/email/smtp-transport.ts";
 import { ACTIVE_VERSION_TTL_MS, createTemplateCatalog } from "../../activities/email/template-catalog.ts";
 import { createTemplate, publishTemplateVersion } from "../../activities/email/template-store.ts";
 import { createUnsubscribeLinks } from "../../activities/email/unsubscribe-links.ts";
+import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -47,7 +48,7 @@ const activities = () =>
 
 async function contact(data: { email: string | null; marketingConsent?: boolean }): Promise<string> {
   const id = randomUUID();
-  await stack.store.contact.create({ data: { id, name: "Ada Lovelace", ...data } });
+  await stack.store.contact.create({ data: { id, name: "Ada Lovelace", marketingConsent: true, ...data } });
   return id;
 }
 
@@ -143,7 +144,25 @@ describe("the send activity's claim", () => {
       reason: "no marketing consent",
     });
 
-    // Transactional email is not held back by the list.
+    // Transactional email (a transactional sequence's) is not held back by the list.
+    const { version } = await publishSequenceVersion(stack.store, "receipts", {
+      key: "receipts",
+      name: "Receipts",
+      category: "transactional",
+      trigger: { type: "event", eventType: "order_placed", entryKeyProperty: "orderId" },
+      entry: { reEntry: { mode: "after_exit" } },
+      steps: [{ id: "send", type: "send_email", template: "post-purchase-thanks" }],
+      goals: [],
+    });
+    await stack.store.enrollment.create({
+      data: {
+        id: `test/${bounced}`,
+        sequenceKey: "receipts",
+        sequenceVersion: version,
+        contactId: bounced,
+        entryKey: "A-1",
+      },
+    });
     const receipt = await send.sendSequenceEmail({
       ...sendInput(bounced, "post-purchase-thanks"),
       ledgerKey: `test/${bounced}#receipt`,

@@ -20,6 +20,7 @@ beforeAll(async () => {
   const created = await api(stack, "POST", "/v1/contacts", {
     email: "tess@example.com",
     name: "Tess Tracker",
+    marketingConsent: true,
   });
   contactId = created.body.id;
   await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "lead" });

@@ -108,7 +108,8 @@ describe("expiry", () => {
   test("an expired genuine token still shows the pixel and redirects, but records nothing", async () => {
     const baseUrl = await serve({});
     const before = await engagementEvents();
-    const signedLongAgo = () => Date.now() - TRACKING_LINK_TTL_MS - 60_000;
+    // Two hours past the lifetime: expiries are rounded up to the hour.
+    const signedLongAgo = () => Date.now() - TRACKING_LINK_TTL_MS - 2 * 3600_000;
     const stale = createTrackingLinks(baseUrl, SECRET, null, signedLongAgo);
     const pixel = await fetch(stale.openPixelUrl(ledgerId));
     expect(pixel.status).toBe(200);

@@ -63,7 +63,7 @@ describe("Temporal outage", () => {
     const expected: string[] = [];
     for (const [index, name] of ["ada", "bob", "cyd"].entries()) {
       const email = `${name}@example.com`;
-      const created = await api(stack, "POST", "/v1/contacts", { email, name });
+      const created = await api(stack, "POST", "/v1/contacts", { email, name, marketingConsent: true });
       expect(created.status).toBe(201);
       const contactId: string = created.body.id;
       const lead = await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "lead" });

@@ -41,7 +41,12 @@ afterAll(async () => {
 });
 
 async function createContact(email: string, name = "Ada Lovelace"): Promise<string> {
-  const created = await api(stack, "POST", "/v1/contacts", { email, name, timeZone: "Europe/London" });
+  const created = await api(stack, "POST", "/v1/contacts", {
+    email,
+    name,
+    timeZone: "Europe/London",
+    marketingConsent: true,
+  });
   expect(created.status).toBe(201);
   return created.body.id;
 }

@@ -65,7 +65,11 @@ function startWorkerProcess(): Promise<ChildProcess> {
 test("a worker killed between 'ledger written' and 'sent' neither loses nor duplicates the email", async () => {
   const first = await startWorkerProcess();
   const held = sink.holdDelivery("kim@example.com");
-  const created = await api(stack, "POST", "/v1/contacts", { email: "kim@example.com", name: "Kim Crash" });
+  const created = await api(stack, "POST", "/v1/contacts", {
+    email: "kim@example.com",
+    name: "Kim Crash",
+    marketingConsent: true,
+  });
   const contactId: string = created.body.id;
   await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "lead" });
 
