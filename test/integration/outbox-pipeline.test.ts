@@ -231,7 +231,10 @@ describe("the pipeline", () => {
     const signalled = (history.events ?? [])
       .map((event) => event.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data)
       .filter((data): data is Uint8Array => data instanceof Uint8Array)
-      .map((data) => JSON.parse(Buffer.from(data).toString("utf8")).to);
+      .map((data) => JSON.parse(Buffer.from(data).toString("utf8")) as { kind: string; to: string })
+      // A stage change through the API also moves the segment (new → lead): only stage changes here.
+      .filter((change) => change.kind === "stage_changed")
+      .map((change) => change.to);
     expect(signalled).toEqual(["lead", "mql", "sql"]);
   });
 
