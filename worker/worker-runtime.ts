@@ -13,6 +13,7 @@ import { createEnrollmentActivities } from "../activities/enrollment-activities.
 import { createSegmentSweepActivities } from "../activities/segments/segment-sweep-activities.ts";
 import { createSequenceRunActivities } from "../activities/sequences/run-activities.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
+import { createWebhookActivities } from "../activities/webhooks/send-webhook.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { OutboxDispatcher } from "./outbox-dispatcher.ts";
@@ -72,6 +73,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       ...createEnrollmentActivities(store),
       ...createSegmentSweepActivities(store),
       ...createSequenceRunActivities(store, config.sendingRules.defaultTimeZone),
+      ...createWebhookActivities({ store, config }),
     },
   });
   const emailWorker = await Worker.create({

@@ -7,6 +7,7 @@ import {
   type ActivityOptions,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -17,6 +18,7 @@ import {
 import type { SequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
 import type { EnrollmentActivities } from "../activities/enrollment-activities.ts";
 import type { SequenceRunActivities } from "../activities/sequences/run-activities.ts";
+import type { WebhookActivities } from "../activities/webhooks/send-webhook.ts";
 import type { ContactChange } from "../domain/sequences/contact-change.ts";
 import type { SequenceVersionRef } from "../domain/sequences/definition.ts";
 import { entryTemplateData } from "../domain/sequences/entry-data.ts";
@@ -231,14 +233,55 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
       continue;
     }
 
-    // webhook: delivered by the webhook activity once it is part of this worker (see the report).
-    tell({
-      kind: "webhook_outcome",
-      at: Date.now(),
-      stepId: action.stepId,
-      delivered: false,
-      detail: "no webhook delivery configured in this worker",
+    // Runs recorded before webhook delivery existed replay the step as not delivered.
+    if (!patched("webhook-delivery")) {
+      tell({
+        kind: "webhook_outcome",
+        at: Date.now(),
+        stepId: action.stepId,
+        delivered: false,
+        detail: "no webhook delivery configured in this worker",
+      });
+      continue;
+    }
+    const webhooks = proxyActivities<WebhookActivities>({
+      startToCloseTimeout: "30 seconds",
+      // The receiver may be down for a while; after that the step is recorded as failed and the run goes on.
+      retry: {
+        initialInterval: "2 seconds",
+        backoffCoefficient: 2,
+        maximumInterval: "5 minutes",
+        maximumAttempts: 10,
+      },
+      summary: `${label}: webhook`,
     });
+    try {
+      const delivery = await webhooks.sendWebhook({
+        url: action.url,
+        contactId: input.contactId,
+        enrollmentId: input.enrollmentId,
+        sequenceKey: input.sequence.key,
+        sequenceVersion: version,
+        stepId: action.stepId,
+        reason: action.reason,
+      });
+      tell({
+        kind: "webhook_outcome",
+        at: Date.now(),
+        stepId: action.stepId,
+        delivered: true,
+        detail: `HTTP ${delivery.statusCode ?? "?"}`,
+      });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      tell({
+        kind: "webhook_outcome",
+        at: Date.now(),
+        stepId: action.stepId,
+        delivered: false,
+        detail: error.cause?.message ?? error.message,
+      });
+    }
   }
 
   const status = state.status === "running" ? "completed" : state.status;

@@ -217,3 +217,5 @@ export function createWebhookActivities(deps: WebhookDependencies) {
     },
   };
 }
+
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

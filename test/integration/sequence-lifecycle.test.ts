@@ -1,6 +1,8 @@
 // The sequence language end to end: a marketer defines the DESIGN §2a example through the API,
 // simulates it, activates it, and real runs (Temporal, PostgreSQL, SMTP) do what the simulation said.
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { Client } from "@temporalio/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
@@ -15,6 +17,11 @@ const DESIGN_EXAMPLE = readFileSync(new URL("../fixtures/design-2a-example.json"
 let sink: SmtpSink;
 let stack: TestStack;
 let temporal: Client;
+/** The CRM of the example: a local receiver, listed in WEBHOOK_ALLOWED_HOSTS. */
+let receiver: Server;
+let receiverUrl = "";
+const WEBHOOK_SECRET = "sequence-lifecycle-webhook-secret";
+const hooks: { headers: IncomingHttpHeaders; body: string }[] = [];
 
 /** The §2a example with second-scale durations; the weekday-morning wait becomes a 1 s wait. */
 function shortened(key: string): any {
@@ -22,6 +29,7 @@ function shortened(key: string): any {
   definition.key = key;
   definition.steps[1].timeout = "3s";
   definition.steps[1].else[0] = { id: "morning", type: "wait", duration: "1s" };
+  definition.steps[1].then[0].url = `${receiverUrl}/hooks/hot-lead`;
   return definition;
 }
 
@@ -53,8 +61,25 @@ async function mqlContact(email: string, score = 0): Promise<string> {
 }
 
 beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      hooks.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const address = receiver.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  receiverUrl = `http://127.0.0.1:${port}`;
   sink = await startSmtpSink();
-  stack = await startTestStack({ smtpUrl: sink.url });
+  stack = await startTestStack({
+    smtpUrl: sink.url,
+    env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}`, WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET },
+  });
   await stack.startWorker();
   temporal = await stack.temporal();
 });
@@ -62,6 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await sink?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 describe("the sequence lifecycle API", () => {
@@ -200,7 +226,7 @@ describe("real runs of the shortened example", () => {
       "guide:sent",
       "wait-click:waiting",
       "wait-click:then",
-      expect.stringMatching(/^tell-sales:/),
+      "tell-sales:delivered",
       "hand-off:updated",
       "goal:exited",
     ]);
@@ -208,6 +234,18 @@ describe("real runs of the shortened example", () => {
     expect(contact.body.lifecycleStage).toBe("sql");
     const history = await stack.store.stageChange.findMany({ where: { contactId }, orderBy: { id: "asc" } });
     expect(history.at(-1)).toMatchObject({ toStage: "sql", source: "workflow" });
+
+    // The hand-off reached the CRM once: signed, with an idempotency key, naming the contact by id.
+    const delivered = hooks.filter((hook) => hook.body.includes(contactId));
+    expect(delivered).toHaveLength(1);
+    const [hook] = delivered;
+    const timestamp = String(hook?.headers["x-nurtureflow-timestamp"]);
+    const expected = createHmac("sha256", WEBHOOK_SECRET).update(`${timestamp}.${hook?.body}`).digest("hex");
+    expect(hook?.headers["x-nurtureflow-signature"]).toBe(`sha256=${expected}`);
+    expect(hook?.headers["idempotency-key"]).toBe(`${result.enrollmentId}:tell-sales`);
+    const payload = JSON.parse(hook?.body ?? "{}");
+    expect(payload).toMatchObject({ contactId, stage: "mql", stepId: "tell-sales" });
+    expect(hook?.body).not.toContain("clicker@example.com");
     recordHistory(handle.workflowId, "v1-example-click");
   });
 
