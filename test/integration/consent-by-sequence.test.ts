@@ -6,17 +6,13 @@ import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import {
-  createSequenceEmailActivities,
-  MARKETING_TEMPLATE_IN_TRANSACTIONAL_SEQUENCE,
-} from "../../activities/email/sequence-email-activities.ts";
+import { MARKETING_TEMPLATE_IN_TRANSACTIONAL_SEQUENCE } from "../../activities/email/sequence-email-activities.ts";
 import { createSmtpTransport } from "../../activities/email/smtp-transport.ts";
-import { createTemplateCatalog } from "../../activities/email/template-catalog.ts";
-import { createUnsubscribeLinks } from "../../activities/email/unsubscribe-links.ts";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { createApp } from "../../api/app.ts";
 import { parseConfig } from "../../domain/config.ts";
 import type { SequenceDefinition } from "../../domain/sequences/definition.ts";
+import { directSendActivities } from "../support/direct-send.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -38,17 +34,7 @@ afterAll(async () => {
 
 beforeEach(() => sink.clear());
 
-const send = () =>
-  createSequenceEmailActivities({
-    store: stack.store,
-    transport,
-    templates: createTemplateCatalog(stack.store),
-    unsubscribeLinks: createUnsubscribeLinks("https://mail.example.com", "test-secret"),
-    tracking: null,
-    mailFrom: "Lumen Analytics <hello@lumen.example>",
-    senderPostalAddress: "1 Example Street, Springfield",
-    logger: pino({ level: "silent" }),
-  }).sendSequenceEmail;
+const send = () => directSendActivities(stack, transport).sendSequenceEmail;
 
 const sequence = (category: "marketing" | "transactional", template: string): SequenceDefinition => ({
   key: `${category}-test`,

@@ -1,17 +1,13 @@
 // The send activity called directly, no worker: what its one-statement claim (contact, suppression,
 // send-ledger row) decides, and how soon the template catalog sees a newly published version.
 import { randomUUID } from "node:crypto";
-import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
-import {
-  createSequenceEmailActivities,
-  type SendSequenceEmailInput,
-} from "../../activities/email/sequence-email-activities.ts";
+import type { SendSequenceEmailInput } from "../../activities/email/sequence-email-activities.ts";
 import { createSmtpTransport } from "../../activities/email/smtp-transport.ts";
 import { ACTIVE_VERSION_TTL_MS, createTemplateCatalog } from "../../activities/email/template-catalog.ts";
 import { createTemplate, publishTemplateVersion } from "../../activities/email/template-store.ts";
-import { createUnsubscribeLinks } from "../../activities/email/unsubscribe-links.ts";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
+import { directSendActivities } from "../support/direct-send.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -34,17 +30,7 @@ afterAll(async () => {
 beforeEach(() => sink.clear());
 afterEach(() => vi.restoreAllMocks());
 
-const activities = () =>
-  createSequenceEmailActivities({
-    store: stack.store,
-    transport,
-    templates: createTemplateCatalog(stack.store),
-    unsubscribeLinks: createUnsubscribeLinks("https://mail.example.com", "test-secret"),
-    tracking: null,
-    mailFrom: "Lumen Analytics <hello@lumen.example>",
-    senderPostalAddress: "1 Example Street, Springfield",
-    logger: pino({ level: "silent" }),
-  });
+const activities = () => directSendActivities(stack, transport);
 
 async function contact(data: { email: string | null; marketingConsent?: boolean }): Promise<string> {
   const id = randomUUID();
