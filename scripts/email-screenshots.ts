@@ -2,14 +2,14 @@
 // headless Chromium, at desktop and phone width, into docs/emails/ (with an index page). The sample
 // product pictures point at shop.example.com; here they are answered with generated tiles, and every
 // other request is refused, so the pictures show the email as a mail client lays it out, offline.
+
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { chromium } from "playwright-core";
 import { listFileTemplates } from "../activities/email/file-templates.ts";
 import { compileTemplate } from "../activities/email/template-compiler.ts";
+import { launchDebianChromium } from "./browser/debian-chromium.ts";
 
 const OUT_DIR = path.resolve(import.meta.dirname, "../docs/emails");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const WIDTHS = [
   { name: "desktop", width: 720 },
   { name: "phone", width: 390 },
@@ -31,18 +31,7 @@ function sampleProductTile(fileName: string): string {
 </svg>`;
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const browser = await launchDebianChromium();
 try {
   const templates = await listFileTemplates();
   const index: string[] = [

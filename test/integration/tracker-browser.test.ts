@@ -3,11 +3,12 @@
 // in its timeline, stage lead, the welcome email; with consent withheld nothing is sent.
 import { createServer, type Server } from "node:http";
 import pino from "pino";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { createApp } from "../../api/app.ts";
 import { createApiKey } from "../../api/auth/api-keys.ts";
+import { launchDebianChromium } from "../../scripts/browser/debian-chromium.ts";
 import { builtIn } from "../support/built-in.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
@@ -68,18 +69,7 @@ beforeAll(async () => {
     ),
   );
   apiUrl = `http://127.0.0.1:${portOf(api)}`;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchDebianChromium();
 });
 
 afterAll(async () => {
