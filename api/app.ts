@@ -8,16 +8,16 @@ import type { ContactStore } from "../prisma/client.ts";
 import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
-import { docsPage } from "./docs-page.ts";
-import { rejectUnsafeJson } from "./json-guard.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
-import { type Authorizer, mountRoutes, type RouteDefinition } from "./route-definition.ts";
+import { mountRoutes, type RouteDefinition } from "./route-definition.ts";
 import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
+import { operationsRoutes } from "./routes/operations-routes.ts";
+import { referenceRoutes } from "./routes/reference-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { sendingRuleRoutes } from "./routes/sending-rule-routes.ts";
 import { sequenceRoutes } from "./routes/sequence-routes.ts";
@@ -34,10 +34,12 @@ export interface ApiDependencies {
   logger: Logger;
 }
 
-/** Every route declared in the registry; the OpenAPI document is generated from the same list. */
-export function apiRoutes(store: ContactStore, config: NurtureflowConfig): RouteDefinition[] {
+/** Every route of the API, declared in the registry; the OpenAPI document is generated from the same list. */
+export function apiRoutes(store: ContactStore, config: NurtureflowConfig, logger: Logger): RouteDefinition[] {
+  const linkSecrets = [config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious] as const;
   return [
     ...contactRoutes(store, config.defaultMarketingConsent),
+    ...eventRoutes(store, config.defaultMarketingConsent),
     ...scoringRoutes(store),
     ...templateRoutes(store, config),
     ...metricsRoutes(store),
@@ -50,76 +52,35 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig): Route
       temporalUiUrl: "http://127.0.0.1:8233",
     }),
     ...sendingRuleRoutes(store, config),
+    ...emailFeedbackRoutes(store),
+    // Links in emails work without an API key: their signed token is the authority. Tracking routes
+    // stay when EMAIL_TRACKING is off: emails sent while it was on keep working.
+    ...unsubscribeRoutes(createUnsubscribeLinks(...linkSecrets), store),
+    ...trackingRoutes(createTrackingLinks(...linkSecrets), store, logger),
+    ...dashboardRoutes(),
   ];
 }
 
 export function createApp({ config, store, logger }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const routes = apiRoutes(store, config);
+  const metrics = createApiMetrics(store);
+  const routes: RouteDefinition[] = [
+    ...operationsRoutes(store, metrics.registry),
+    ...referenceRoutes(() => document),
+    ...apiRoutes(store, config, logger),
+  ];
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);
-  const authorize: Authorizer = access.authorize;
-  const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
-
-  app.get("/healthz", async (_req, res) => {
-    try {
-      await store.$queryRaw`SELECT 1`;
-      res.json({ status: "ok" });
-    } catch {
-      res.status(503).json({ status: "unavailable", database: "unreachable" });
-    }
-  });
-  app.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  app.get("/openapi.json", (_req, res) => {
-    res.json(document);
-  });
-  app.get("/docs", (_req, res) => {
-    res.type("html").send(docsPage(document));
-  });
-  // The page holds no data; the metrics it reads are behind the API key like every /v1 route.
-  app.use(dashboardRoutes());
-
-  // Links in emails work without an API key (their signed token is the authority), so they come first.
-  // Tracking routes stay mounted when EMAIL_TRACKING is off: emails sent while it was on keep working.
-  app.use(
-    unsubscribeRoutes(
-      createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious),
-      store,
-    ),
-    trackingRoutes(
-      createTrackingLinks(config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious),
-      store,
-      logger,
-    ),
-  );
   app.use(TRACKING_API_PATHS, trackerCors(config));
-  app.use(mountRoutes(routes, authorize));
-  app.use(
-    "/v1",
-    access.authorizeByRequest,
-    express.json({ limit: "5mb" }),
-    rejectUnsafeJson,
-    eventRoutes(store, config.defaultMarketingConsent),
-    emailFeedbackRoutes(store),
-  );
+  app.use(mountRoutes(routes, access.authorize));
 
   app.use((_req, _res, next) => next(new ProblemError(404, "Not Found", "no such route")));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof ProblemError) return sendProblem(res, error);
-    const type = (error as { type?: string }).type;
-    if (type === "entity.parse.failed") {
+    if ((error as { type?: string }).type === "entity.parse.failed") {
       return sendProblem(res, new ProblemError(400, "Bad Request", "the body is not valid JSON"));
-    }
-    if (type === "entity.too.large") {
-      const limit = (error as { limit?: number }).limit;
-      const detail = limit
-        ? `the body exceeds this route's limit of ${limit} bytes`
-        : "the body is too large";
-      return sendProblem(res, new ProblemError(413, "Content Too Large", detail));
     }
     logger.error({ err: error instanceof Error ? error.message : String(error) }, "request failed");
     sendProblem(res, new ProblemError(500, "Internal Server Error"));

@@ -25,20 +25,11 @@ const DEVELOPMENT_PRINCIPAL: ApiPrincipal = {
 
 export interface AccessControl {
   authorize: Authorizer;
-  /** For routes not yet on the registry: the scope follows the method and path (see legacyAccess). */
-  authorizeByRequest: RequestHandler;
 }
 
 /** The principal of an authorized request (set by the middleware). */
 export function principalOf(req: Request): ApiPrincipal | undefined {
   return req.res?.locals.principal as ApiPrincipal | undefined;
-}
-
-/** Scope of a /v1 route outside the registry: GET reads, posting events ingests, anything else is admin. */
-export function legacyAccess(method: string, path: string): ApiScope {
-  if (method === "GET" || method === "HEAD") return "read";
-  if (method === "POST" && path === "/v1/events") return "ingest";
-  return "admin";
 }
 
 function bearerToken(req: Request): string | null {
@@ -111,11 +102,11 @@ export function createAccessControl(
   }
 
   const guard =
-    (required: (req: Request) => ApiScope, credentials: Credentials = "bearer"): RequestHandler =>
+    (required: ApiScope, credentials: Credentials): RequestHandler =>
     (req, res, next) => {
       principal(req, credentials)
         .then((found) => {
-          check(required(req), found, res);
+          check(required, found, res);
           res.locals.principal = found;
           next();
         })
@@ -124,7 +115,6 @@ export function createAccessControl(
 
   return {
     authorize: (access: RouteAccess, credentials: Credentials = "bearer") =>
-      access === "public" ? (_req, _res, next) => next() : guard(() => access, credentials),
-    authorizeByRequest: guard((req) => legacyAccess(req.method, req.baseUrl + req.path)),
+      access === "public" ? (_req, _res, next) => next() : guard(access, credentials),
   };
 }

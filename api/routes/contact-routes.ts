@@ -35,13 +35,6 @@ export function toContactView(contact: ContactRow): ContactView {
   };
 }
 
-/** Ids that are not even UUIDs name no contact: 404, like any other unknown id (routes not yet on the registry). */
-export function contactIdOf(params: unknown): string {
-  const parsed = ContactIdParams.safeParse(params);
-  if (!parsed.success) throw notFound("contact");
-  return parsed.data.id;
-}
-
 /** defaultMarketingConsent: consent of a contact created without `marketingConsent` (DEFAULT_MARKETING_CONSENT). */
 export function contactRoutes(store: ContactStore, defaultMarketingConsent = false): RouteDefinition[] {
   return [

@@ -32,6 +32,7 @@ import {
   EnrollmentIdParams,
   EnrollmentQuery,
   EnrollmentView,
+  SequenceBody,
   SequenceDetailView,
   SequenceKeyParams,
   SequenceSummaryView,
@@ -143,7 +144,7 @@ export function sequenceRoutes(deps: SequenceRouteDependencies): RouteDefinition
       access: "admin",
       tags: ["sequences"],
       summary: "Create a sequence as a draft version 1",
-      body: SequenceDefinition,
+      body: SequenceBody,
       bodyName: "sequence",
       responses: {
         201: { description: "Created", schema: SequenceDetailView },

@@ -24,30 +24,62 @@ export const ContactUpsert = z
     marketingConsent: z.boolean().optional(),
     properties: z.record(z.string().max(100), z.unknown()).optional(),
   })
-  .strict();
+  .strict()
+  .meta({
+    examples: [
+      {
+        email: "ada@example.com",
+        name: "Ada Lovelace",
+        timeZone: "Europe/London",
+        marketingConsent: true,
+        properties: { company: "Analytical Engines", country: "GB" },
+      },
+    ],
+  });
 
 export const StageChangeBody = z
   .object({
     stage: z.enum(LIFECYCLE_STAGES),
     reason: z.string().trim().min(1).max(500).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ examples: [{ stage: "lead", reason: "asked for a demo" }] });
 
-export const ContactView = z.object({
-  id: z.uuid(),
-  email: z.string().nullable(),
-  name: z.string().nullable(),
-  timeZone: z.string(),
-  lifecycleStage: z.enum(LIFECYCLE_STAGES),
-  highestStage: z.enum(LIFECYCLE_STAGES),
-  score: z.number(),
-  segment: z.string(),
-  marketingConsent: z.boolean(),
-  unsubscribedAt: z.string().nullable(),
-  properties: z.record(z.string(), z.unknown()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const ContactView = z
+  .object({
+    id: z.uuid(),
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    timeZone: z.string(),
+    lifecycleStage: z.enum(LIFECYCLE_STAGES),
+    highestStage: z.enum(LIFECYCLE_STAGES),
+    score: z.number(),
+    segment: z.string(),
+    marketingConsent: z.boolean(),
+    unsubscribedAt: z.string().nullable(),
+    properties: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({
+    examples: [
+      {
+        id: "0b6f3c1e-5d2a-4c4e-9f51-2f7f1d3a8c10",
+        email: "ada@example.com",
+        name: "Ada Lovelace",
+        timeZone: "Europe/London",
+        lifecycleStage: "lead",
+        highestStage: "lead",
+        score: 12,
+        segment: "new",
+        marketingConsent: true,
+        unsubscribedAt: null,
+        properties: { company: "Analytical Engines", country: "GB" },
+        createdAt: "2026-12-01T09:00:00.000Z",
+        updatedAt: "2026-12-01T09:05:00.000Z",
+      },
+    ],
+  });
 
 export type ContactView = z.infer<typeof ContactView>;
 

@@ -16,7 +16,7 @@ export const EmailFeedbackReport = z
 
 export const EmailFeedbackBatch = z.array(EmailFeedbackReport).min(1).max(1000);
 
-/** For the OpenAPI document; the route parses each form on its own, so problems name their fields. */
+/** One report or a batch; the route validates the form the body takes (bodyVariant), so problems name its fields. */
 export const EmailFeedbackBody = z.union([EmailFeedbackReport, EmailFeedbackBatch]);
 
 export const EmailFeedbackResult = z.object({

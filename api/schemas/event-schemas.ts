@@ -82,7 +82,9 @@ export const EventBody = z
       // A day of clock skew is tolerated; beyond that the sender's clock or data is wrong.
       .refine((at) => Date.parse(at) <= Date.now() + DAY_MS, "must not be more than a day in the future")
       .refine((at) => Date.parse(at) >= EARLIEST_EVENT, "must not be before 2000-01-01")
-      .transform((at) => new Date(at)),
+      .transform((at) => new Date(at))
+      .optional()
+      .describe("When it happened (ISO 8601 with offset); omitted: when Nurtureflow received it"),
     properties: z
       .record(z.string().max(100), z.unknown())
       .default({})
@@ -90,7 +92,11 @@ export const EventBody = z
         (properties) => Buffer.byteLength(JSON.stringify(properties)) <= MAX_EVENT_PROPERTIES_BYTES,
         `must be at most ${MAX_EVENT_PROPERTIES_BYTES} bytes (32 KiB) as JSON`,
       ),
-    idempotencyKey: z.string().min(1).max(200),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe("The sender's id of the event: a repeat is reported as duplicate and changes nothing"),
   })
   .strict()
   .superRefine((event, ctx) => {
@@ -101,9 +107,31 @@ export const EventBody = z
     }
   });
 
+export const EVENT_EXAMPLE = {
+  type: "page_view",
+  contact: { email: "ada@example.com" },
+  properties: { path: "/pricing" },
+  idempotencyKey: "web-2f9c1e",
+};
+
+export const EVENT_BATCH_EXAMPLE = {
+  events: [
+    { ...EVENT_EXAMPLE, occurredAt: "2026-12-01T09:30:00Z" },
+    {
+      type: "form_submitted",
+      contact: { email: "ada@example.com" },
+      properties: { form: "demo-request" },
+      idempotencyKey: "web-2f9c1f",
+    },
+  ],
+};
+
 export const EventBatchBody = z
   .object({ events: z.array(EventBody).min(1).max(MAX_EVENTS_PER_BATCH) })
   .strict();
+
+/** What POST /v1/events takes; the route validates the member the body means (bodyVariant). */
+export const EventsBody = z.union([EventBody, EventBatchBody]);
 
 const Outcome = z.object({
   index: z.number(),
@@ -112,10 +140,36 @@ const Outcome = z.object({
   contactId: z.string().optional(),
 });
 
-export const IngestResultView = z.object({
-  accepted: z.number(),
-  duplicates: z.number(),
-  stageChanges: z.number(),
-  segmentChanges: z.number(),
-  results: z.array(Outcome),
+export const IngestResultView = z
+  .object({
+    accepted: z.number(),
+    duplicates: z.number(),
+    stageChanges: z.number(),
+    segmentChanges: z.number(),
+    results: z.array(Outcome),
+  })
+  .meta({
+    examples: [
+      {
+        accepted: 1,
+        duplicates: 0,
+        stageChanges: 0,
+        segmentChanges: 1,
+        results: [
+          {
+            index: 0,
+            status: "accepted",
+            eventId: "1",
+            contactId: "0b6f3c1e-5d2a-4c4e-9f51-2f7f1d3a8c10",
+          },
+        ],
+      },
+    ],
+  });
+
+const TimelineEntry = z.looseObject({
+  at: z.string(),
+  kind: z.enum(["event", "stage_changed", "segment_entered", "send_deferred", "send_expired"]),
 });
+
+export const TimelineView = z.object({ contactId: z.uuid(), entries: z.array(TimelineEntry) });

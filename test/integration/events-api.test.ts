@@ -60,6 +60,24 @@ describe("ingestion", () => {
     expect(response.body.results[0]).toMatchObject({ status: "accepted", contactId: created.body.id });
     expect((await contactByEmail("bo@example.com")).score).toBe(3);
   });
+
+  test("an event without occurredAt happened when it was received, alone or in a batch", async () => {
+    const { occurredAt: _given, ...single } = event("page_view", { email: "dee@example.com" });
+    const { occurredAt: _also, ...inBatch } = event("email_opened", { email: "dee@example.com" });
+    const dated = event("email_clicked", { email: "dee@example.com" });
+    const before = new Date();
+    expect((await api(stack, "POST", "/v1/events", single)).status).toBe(200);
+    expect((await api(stack, "POST", "/v1/events", { events: [inBatch, dated] })).status).toBe(200);
+    const after = new Date();
+    const dee = await contactByEmail("dee@example.com");
+    const stored = await stack.store.event.findMany({ where: { contactId: dee.id }, orderBy: { id: "asc" } });
+    expect(stored.map((row) => row.type)).toEqual(["page_view", "email_opened", "email_clicked"]);
+    for (const row of stored.slice(0, 2)) {
+      expect(row.occurredAt.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      expect(row.occurredAt.getTime()).toBeLessThanOrEqual(after.getTime());
+    }
+    expect(stored[2]?.occurredAt.toISOString()).toBe(dated.occurredAt);
+  });
 });
 
 describe("validation: all or nothing", () => {

@@ -57,6 +57,41 @@ describe("OpenAPI paths from route definitions", () => {
     expect(get.responses["401"]).toBeUndefined();
   });
 
+  it("moves recursive parts to shared schemas the document's references reach", () => {
+    interface Node {
+      name: string;
+      children: Node[];
+    }
+    const Tree: z.ZodType<Node> = z.lazy(() => z.object({ name: z.string(), children: z.array(Tree) }));
+    const shared = {};
+    const paths = openApiPaths(
+      [
+        defineRoute({
+          method: "put",
+          path: "/v1/trees",
+          access: "write",
+          summary: "A recursive body",
+          body: z.object({ root: Tree }),
+          responses: { 200: { description: "Stored" } },
+          handle: () => undefined,
+        }),
+      ],
+      shared,
+    );
+    const text = JSON.stringify(paths);
+    expect(text).not.toContain("#/$defs/");
+    const refs = [...text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const name of refs) expect(Object.keys(shared)).toContain(name);
+  });
+
+  it("documents the body limit and names it in the 413", () => {
+    const put = openApiPaths([{ ...routes[0], bodyLimit: "5mb" } as never])["/v1/things/{key}/notes"]
+      ?.post as Record<string, any>;
+    expect(put.requestBody["x-body-limit"]).toBe("5mb");
+    expect(put.responses["413"].description).toContain("5mb");
+  });
+
   it("refuses a route declared twice", () => {
     expect(() => openApiPaths([routes[0], routes[0]] as never)).toThrow(/defined twice/);
   });
