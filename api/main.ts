@@ -1,15 +1,15 @@
 // `npm run api`: the HTTP API on PORT (default 3000). On SIGTERM or SIGINT it stops accepting
 // connections, lets the requests in flight finish (cut after API_SHUTDOWN_GRACE_MS), then exits.
 import pino from "pino";
-import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
+import { loadConfig } from "../scripts/config/load-config.ts";
 import { announceReady } from "../scripts/dev-stack/supervised-process.ts";
 import { createApp } from "./app.ts";
 import { exitUnlessReadyForProduction } from "./auth/production-readiness.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-const config = parseConfig(process.env);
+const config = loadConfig("api");
 const logger = pino({ level: config.logLevel, name: "api" });
 const store = openContactStore(config.databaseUrl);
 await exitUnlessReadyForProduction(config, store, logger);
@@ -19,8 +19,8 @@ const listening = () => {
   announceReady();
 };
 // HOST (the dev stack sets 127.0.0.1) narrows the interfaces; unset, every interface is served.
-const server = process.env.HOST
-  ? app.listen(config.port, process.env.HOST, listening)
+const server = config.host
+  ? app.listen(config.port, config.host, listening)
   : app.listen(config.port, listening);
 
 let stopping = false;

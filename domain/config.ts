@@ -1,11 +1,16 @@
-// Runtime configuration from the environment (DESIGN.md §4), with defaults that serve local use.
-// Pure: callers pass process.env, tests pass a literal.
+// Runtime configuration from the environment (DESIGN.md §4), with defaults that serve local use. Every
+// variable is parsed by the one schema of domain/config/environment-variables.ts; this module adds
+// the rules that span variables (DKIM, the previous link secret, Temporal TLS) and the shape the code
+// uses. Pure: callers pass process.env, tests pass a literal.
+import { ConfigError, type Environment, parseEnvironment } from "./config/environment-variables.ts";
 import { parseSendingRules, type SendingRules } from "./sending/sending-rules.ts";
-import { parseDuration } from "./sequences/duration.ts";
 import {
   type TemporalConnectionSettings,
+  TemporalSettingsError,
   temporalConnectionSettings,
 } from "./temporal/temporal-connection-settings.ts";
+
+export { ConfigError };
 
 /** Where the DKIM private key comes from: the PEM itself, or a file the worker reads at start. */
 export interface DkimSettings {
@@ -27,6 +32,8 @@ export interface NurtureflowConfig {
   /** Commercial email must show the sender's postal address (CAN-SPAM, CASL). */
   senderPostalAddress: string;
   port: number;
+  /** The interface the API listens on; null: every interface. */
+  host: string | null;
   publicUrl: string;
   apiKeys: string[];
   /** NODE_ENV=production: the API and worker refuse to start without keys or with development secrets. */
@@ -63,61 +70,22 @@ export interface NurtureflowConfig {
   webhookSigningSecret: string;
 }
 
-export class ConfigError extends Error {}
-
 /** The public development value of LINK_SIGNING_SECRET: anyone can forge links signed with it. */
 export const DEVELOPMENT_LINK_SIGNING_SECRET = "nurtureflow-local-development-secret";
 
-function trueFalse(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (raw === "true") return true;
-  if (raw === "false") return false;
-  throw new ConfigError(`${name} must be true or false`);
-}
-
-function previousLinkSecret(
-  env: Record<string, string | undefined>,
-): NurtureflowConfig["linkSigningPrevious"] {
-  const secret = env.LINK_SIGNING_SECRET_PREVIOUS?.trim();
-  const untilRaw = env.LINK_SIGNING_SECRET_PREVIOUS_UNTIL?.trim();
+function previousLinkSecret(env: Environment): NurtureflowConfig["linkSigningPrevious"] {
+  const secret = env.LINK_SIGNING_SECRET_PREVIOUS;
+  const until = env.LINK_SIGNING_SECRET_PREVIOUS_UNTIL;
   if (!secret) {
-    if (untilRaw)
-      throw new ConfigError("LINK_SIGNING_SECRET_PREVIOUS_UNTIL needs LINK_SIGNING_SECRET_PREVIOUS");
+    if (until) throw new ConfigError("LINK_SIGNING_SECRET_PREVIOUS_UNTIL needs LINK_SIGNING_SECRET_PREVIOUS");
     return null;
   }
-  if (!untilRaw) return { secret, until: null };
-  const until = new Date(untilRaw);
-  if (Number.isNaN(until.getTime())) {
-    throw new ConfigError("LINK_SIGNING_SECRET_PREVIOUS_UNTIL must be a date such as 2027-06-01");
-  }
-  return { secret, until };
+  return { secret, until: until ?? null };
 }
 
-function integer(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
-  return value;
-}
-
-function optionalDuration(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: string,
-): string | null {
-  const raw = env[name]?.trim() || fallback;
-  if (raw === "off") return null;
-  if (parseDuration(raw) === null) throw new ConfigError(`${name} must be a duration such as 15m, or off`);
-  return raw;
-}
-
-function dkimSettings(env: Record<string, string | undefined>): DkimSettings | null {
-  const domainName = env.DKIM_DOMAIN?.trim();
-  const keySelector = env.DKIM_SELECTOR?.trim();
-  const pem = env.DKIM_PRIVATE_KEY?.trim();
-  const file = env.DKIM_PRIVATE_KEY_FILE?.trim();
+function dkimSettings(env: Environment): DkimSettings | null {
+  const { DKIM_DOMAIN: domainName, DKIM_SELECTOR: keySelector, DKIM_PRIVATE_KEY: pem } = env;
+  const file = env.DKIM_PRIVATE_KEY_FILE;
   if (!domainName && !keySelector && !pem && !file) return null;
   if (!domainName || !keySelector || (!pem && !file)) {
     throw new ConfigError(
@@ -125,86 +93,66 @@ function dkimSettings(env: Record<string, string | undefined>): DkimSettings | n
     );
   }
   if (pem && file) throw new ConfigError("set DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE, not both");
-  // Environments often hold a PEM on one line with literal "\n" separators.
-  return {
-    domainName,
-    keySelector,
-    privateKey: pem ? { pem: pem.replace(/\\n/g, "\n") } : { file: file as string },
-  };
+  return { domainName, keySelector, privateKey: pem ? { pem } : { file: file as string } };
 }
 
-function onOff(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (raw === "on") return true;
-  if (raw === "off") return false;
-  throw new ConfigError(`${name} must be on or off`);
-}
-
-function sendingRules(env: Record<string, string | undefined>): SendingRules {
+function sendingRules(env: Environment): SendingRules {
+  // Each variable was checked on its own; together they always parse.
   const parsed = parseSendingRules({
-    frequencyCap: env.FREQUENCY_CAP?.trim() || "off",
-    quietHours: env.QUIET_HOURS?.trim() || "off",
-    defaultTimeZone: env.DEFAULT_TIME_ZONE?.trim() || "UTC",
+    frequencyCap: env.FREQUENCY_CAP,
+    quietHours: env.QUIET_HOURS,
+    defaultTimeZone: env.DEFAULT_TIME_ZONE,
   });
-  if (parsed.ok) return parsed.value;
-  const variable = {
-    frequencyCap: "FREQUENCY_CAP",
-    quietHours: "QUIET_HOURS",
-    defaultTimeZone: "DEFAULT_TIME_ZONE",
-  };
-  throw new ConfigError(parsed.errors.map(({ field, error }) => `${variable[field]}: ${error}`).join("; "));
+  if (!parsed.ok) throw new ConfigError(parsed.errors.map(({ error }) => error).join("; "));
+  return parsed.value;
 }
 
-export function parseConfig(env: Record<string, string | undefined>): NurtureflowConfig {
-  const port = integer(env, "PORT", 3000);
-  const rate = integer(env, "EMAIL_RATE_LIMIT_PER_SECOND", 0);
-  const ingestPerSecond = integer(env, "INGEST_RATE_LIMIT_PER_SECOND", 100);
+function temporalConnection(env: Record<string, string | undefined>): TemporalConnectionSettings {
+  try {
+    return temporalConnectionSettings(env);
+  } catch (error) {
+    if (error instanceof TemporalSettingsError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+export function parseConfig(variables: Record<string, string | undefined>): NurtureflowConfig {
+  const env = parseEnvironment(variables);
+  const ingestPerSecond = env.INGEST_RATE_LIMIT_PER_SECOND;
   return {
-    databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/nurtureflow",
-    temporalAddress: env.TEMPORAL_ADDRESS || "127.0.0.1:7233",
-    temporalNamespace: env.TEMPORAL_NAMESPACE || "default",
-    temporalConnection: temporalConnectionSettings(env),
-    taskQueue: env.TEMPORAL_TASK_QUEUE || "nurtureflow",
-    emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE || "nurtureflow-email",
-    smtpUrl: env.SMTP_URL || "smtp://127.0.0.1:1025",
-    mailFrom: env.MAIL_FROM || "Nurtureflow <hello@nurtureflow.localhost>",
-    senderPostalAddress: env.SENDER_POSTAL_ADDRESS || "Nurtureflow · 1 Example Street · Springfield",
-    port,
-    publicUrl: (env.PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, ""),
-    apiKeys: (env.API_KEYS ?? "")
-      .split(",")
-      .map((key) => key.trim())
-      .filter(Boolean),
+    databaseUrl: env.DATABASE_URL,
+    temporalAddress: env.TEMPORAL_ADDRESS,
+    temporalNamespace: env.TEMPORAL_NAMESPACE,
+    temporalConnection: temporalConnection(variables),
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE,
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    senderPostalAddress: env.SENDER_POSTAL_ADDRESS,
+    port: env.PORT,
+    host: env.HOST ?? null,
+    publicUrl: (env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/+$/, ""),
+    apiKeys: env.API_KEYS ?? [],
     production: env.NODE_ENV === "production",
-    linkSigningSecret: env.LINK_SIGNING_SECRET || DEVELOPMENT_LINK_SIGNING_SECRET,
+    linkSigningSecret: env.LINK_SIGNING_SECRET ?? DEVELOPMENT_LINK_SIGNING_SECRET,
     linkSigningPrevious: previousLinkSecret(env),
-    defaultMarketingConsent: trueFalse(env, "DEFAULT_MARKETING_CONSENT", false),
+    defaultMarketingConsent: env.DEFAULT_MARKETING_CONSENT,
     ingestRateLimit:
       ingestPerSecond > 0
-        ? {
-            perSecond: ingestPerSecond,
-            burst: integer(env, "INGEST_RATE_LIMIT_BURST", ingestPerSecond * 10) || 1,
-          }
+        ? { perSecond: ingestPerSecond, burst: (env.INGEST_RATE_LIMIT_BURST ?? ingestPerSecond * 10) || 1 }
         : null,
-    trackerOrigins: (env.TRACKER_ORIGINS ?? "")
-      .split(",")
-      .map((origin) => origin.trim().replace(/\/+$/, ""))
-      .filter(Boolean),
-    emailRateLimitPerSecond: rate > 0 ? rate : null,
-    smtpMaxConnections: integer(env, "SMTP_MAX_CONNECTIONS", 5),
+    trackerOrigins: env.TRACKER_ORIGINS ?? [],
+    emailRateLimitPerSecond: env.EMAIL_RATE_LIMIT_PER_SECOND > 0 ? env.EMAIL_RATE_LIMIT_PER_SECOND : null,
+    smtpMaxConnections: env.SMTP_MAX_CONNECTIONS,
     dkim: dkimSettings(env),
-    emailTracking: onOff(env, "EMAIL_TRACKING", false),
-    outboxPollMs: integer(env, "OUTBOX_POLL_MS", 500),
-    outboxMaxAttempts: Math.max(1, integer(env, "OUTBOX_MAX_ATTEMPTS", 10)),
-    outboxRetryBaseMs: integer(env, "OUTBOX_RETRY_BASE_MS", 1_000),
-    segmentSweepInterval: optionalDuration(env, "SEGMENT_SWEEP_INTERVAL", "15m"),
-    logLevel: env.LOG_LEVEL || "info",
+    emailTracking: env.EMAIL_TRACKING === "on",
+    outboxPollMs: env.OUTBOX_POLL_MS,
+    outboxMaxAttempts: env.OUTBOX_MAX_ATTEMPTS,
+    outboxRetryBaseMs: env.OUTBOX_RETRY_BASE_MS,
+    segmentSweepInterval: env.SEGMENT_SWEEP_INTERVAL,
+    logLevel: env.LOG_LEVEL,
     sendingRules: sendingRules(env),
-    webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? "")
-      .split(",")
-      .map((host) => host.trim().toLowerCase())
-      .filter(Boolean),
-    webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET || "nurtureflow-local-webhook-secret",
+    webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS ?? [],
+    webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET ?? "nurtureflow-local-webhook-secret",
   };
 }

@@ -9,9 +9,9 @@ import { createConnection } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { parseConfig } from "../domain/config.ts";
+import { ConfigError, parseConfig } from "../domain/config.ts";
 import { lockDataDir } from "./dev-stack/data-dir-lock.ts";
-import { parseDevSettings } from "./dev-stack/dev-settings.ts";
+import { type DevSettings, parseDevSettings } from "./dev-stack/dev-settings.ts";
 import { describePortsInUse, portsInUse } from "./dev-stack/port-check.ts";
 import {
   runToEnd,
@@ -101,8 +101,10 @@ function startNodePart(name: string, file: string, env: NodeJS.ProcessEnv, grace
   );
 }
 
-async function prepareDatabase(dataDir: string, embeddedPort: number): Promise<string> {
-  const configured = process.env.DATABASE_URL;
+async function prepareDatabase(settings: DevSettings): Promise<string> {
+  const { dataDir } = settings;
+  const embeddedPort = settings.ports.embeddedPostgres;
+  const configured = settings.given.databaseUrl;
   if (configured) {
     const url = new URL(configured);
     const database = decodeURIComponent(url.pathname.slice(1));
@@ -133,9 +135,9 @@ async function prepareDatabase(dataDir: string, embeddedPort: number): Promise<s
 }
 
 async function main(): Promise<void> {
+  // A bad value stops here, before anything is started, naming the variable.
   const settings = parseDevSettings(process.env, ROOT);
   const { ports, dataDir } = settings;
-  // A bad value stops here, before anything is started.
   const config = parseConfig(process.env);
 
   mkdirSync(dataDir, { recursive: true });
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
     { port: ports.temporalUi, what: "Temporal Web UI, DEV_TEMPORAL_UI_PORT" },
     { port: ports.smtp, what: "mail catcher SMTP, DEV_SMTP_PORT" },
     { port: ports.mailUi, what: "mail inbox, DEV_MAIL_UI_PORT" },
-    ...(process.env.DATABASE_URL
+    ...(settings.given.databaseUrl
       ? []
       : [{ port: ports.embeddedPostgres, what: "embedded PostgreSQL, EMBEDDED_POSTGRES_PORT" }]),
   ]);
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
 
   const cli = await ensureTemporalCli(say);
   notStopping();
-  const databaseUrl = await prepareDatabase(dataDir, ports.embeddedPostgres);
+  const databaseUrl = await prepareDatabase(settings);
   notStopping();
   const migrate = await runToEnd(join(BIN, "prisma"), ["migrate", "deploy"], {
     ...process.env,
@@ -205,8 +207,8 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
-    SMTP_URL: process.env.SMTP_URL || `smtp://127.0.0.1:${ports.smtp}`,
-    HOST: process.env.HOST || "127.0.0.1",
+    SMTP_URL: settings.given.smtpUrl ?? `smtp://127.0.0.1:${ports.smtp}`,
+    HOST: settings.given.host ?? "127.0.0.1",
   };
   // The worker drains in-flight activities (an email being sent) before it exits.
   const worker = startNodePart("worker", "worker/main.ts", env, 60_000);
@@ -239,7 +241,8 @@ try {
   await main();
 } catch (error) {
   if (!(error instanceof StartAborted)) {
-    console.error(`[dev] ${error instanceof Error ? error.message : String(error)}`);
+    const invalid = error instanceof ConfigError ? "invalid configuration: " : "";
+    console.error(`[dev] ${invalid}${error instanceof Error ? error.message : String(error)}`);
     await stopAll(1, "start-up failed");
   }
 }

@@ -3,14 +3,14 @@
 import pino from "pino";
 import { seedBuiltInSequences } from "../activities/sequences/built-in-seeding.ts";
 import { exitUnlessReadyForProduction } from "../api/auth/production-readiness.ts";
-import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
+import { loadConfig } from "../scripts/config/load-config.ts";
 import { announceReady } from "../scripts/dev-stack/supervised-process.ts";
 import { errorChain, errorSummary } from "./temporal-errors.ts";
 import { routeTemporalLogsTo } from "./temporal-logging.ts";
 import { startWorkerRuntime, type WorkerRuntime } from "./worker-runtime.ts";
 
-const config = parseConfig(process.env);
+const config = loadConfig("worker");
 const logger = pino({ level: config.logLevel, name: "worker" });
 routeTemporalLogsTo(logger);
 const store = openContactStore(config.databaseUrl);
