@@ -15,7 +15,11 @@ export function openApiDocument(publicUrl: string, routes: readonly RouteDefinit
         "field. /v1 routes need an API key (`Authorization: Bearer <key>`) whose scope covers the route " +
         "(`x-required-scope`): read, ingest, write or admin.",
     },
-    servers: [{ url: publicUrl }],
+    // The API that served the document first, so "Try it out" on /docs calls the page's own origin.
+    servers: [
+      { url: "/", description: "this API" },
+      { url: publicUrl, description: "PUBLIC_URL" },
+    ],
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "an API key" } },
       schemas: shared,

@@ -131,7 +131,10 @@ export const EventBatchBody = z
   .strict();
 
 /** What POST /v1/events takes; the route validates the member the body means (bodyVariant). */
-export const EventsBody = z.union([EventBody, EventBatchBody]);
+export const EventsBody = z.union([
+  EventBody.meta({ title: "One event" }),
+  EventBatchBody.meta({ title: "A batch of events" }),
+]);
 
 const Outcome = z.object({
   index: z.number(),
