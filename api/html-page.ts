@@ -1,4 +1,4 @@
-// The few HTML pages the API serves (docs, unsubscribe): escaping and a minimal, self-contained layout.
+// The few HTML pages the API serves (unsubscribe, the shell of /docs): escaping and a minimal, self-contained layout.
 
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
