@@ -36,8 +36,9 @@ export interface ApiDependencies {
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore, config: NurtureflowConfig): RouteDefinition[] {
+  const temporal = lazyTemporalClient(config).get;
   return [
-    ...contactRoutes(store, config.defaultMarketingConsent),
+    ...contactRoutes({ store, config, temporal }),
     ...scoringRoutes(store),
     ...templateRoutes(store, config),
     ...metricsRoutes(store),
@@ -46,7 +47,7 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig): Route
     ...sequenceRoutes({
       store,
       config,
-      temporal: lazyTemporalClient(config).get,
+      temporal,
       temporalUiUrl: "http://127.0.0.1:8233",
     }),
     ...sendingRuleRoutes(store, config),

@@ -61,6 +61,8 @@ export interface NurtureflowConfig {
   webhookAllowedHosts: string[];
   /** HMAC-SHA256 key of the X-Nurtureflow-Signature header of webhook requests. */
   webhookSigningSecret: string;
+  /** HMAC-SHA256 key of the erased contacts' addresses kept on the suppression list (ERASURE_HASH_SECRET). */
+  erasureHashSecret: string;
 }
 
 export class ConfigError extends Error {}
@@ -206,5 +208,6 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
       .map((host) => host.trim().toLowerCase())
       .filter(Boolean),
     webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET || "nurtureflow-local-webhook-secret",
+    erasureHashSecret: env.ERASURE_HASH_SECRET || "nurtureflow-local-erasure-secret",
   };
 }
