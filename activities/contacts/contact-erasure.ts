@@ -3,6 +3,7 @@
 // segment, score and revenue aggregates keep adding up. Then the person's running programs are told to
 // exit through Temporal. An audit entry records the contact id, the time and the counts, nothing else.
 // Erasing again answers the same entry and retries any run still running.
+import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { suppressionKey } from "../consent/suppression.ts";
@@ -76,11 +77,14 @@ async function cancelRuns(store: ContactStore, contactId: string, cancel: RunCan
       status: "running",
       OR: [{ contactId }, { contact: { mergedIntoId: contactId } }],
     },
-    select: { id: true },
+    select: { sequenceKey: true, contactId: true, entryKey: true },
   });
+  const runs = new Set(
+    running.map((row) => sequenceWorkflowId(row.sequenceKey, row.contactId, row.entryKey)),
+  );
   let cancelled = 0;
-  for (const enrollment of running) {
-    if (await cancel(enrollment.id, ERASURE_REASON)) cancelled += 1;
+  for (const workflowId of runs) {
+    if (await cancel(workflowId, ERASURE_REASON)) cancelled += 1;
   }
   if (cancelled > 0) {
     await store.contactErasure.update({
