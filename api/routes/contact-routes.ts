@@ -216,8 +216,16 @@ export function contactRoutes({ store, config, temporal }: ContactRouteDependenc
       notFoundWhat: "contact",
       body: StageChangeBody,
       bodyName: "stage change",
-      responses: { 200: { description: "The contact and the change made", schema: StageChangeView } },
+      responses: {
+        200: { description: "The contact and the change made", schema: StageChangeView },
+        410: { description: "Erased" },
+      },
       handle: async ({ params, body, res }) => {
+        const target = await store.contact.findUnique({
+          where: { id: params.id },
+          select: { erasedAt: true },
+        });
+        if (target?.erasedAt) throw erased(target.erasedAt);
         try {
           const { segments } = await loadRuleSettings(store);
           const outcome = await store.$transaction(async (tx) => {

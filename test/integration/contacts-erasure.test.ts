@@ -325,6 +325,7 @@ describe("export and erasure of a contact", () => {
 
     expect((await api(stack, "GET", `/v1/contacts/${contactId}`)).status).toBe(410);
     expect((await api(stack, "GET", `/v1/contacts/${contactId}/export`)).status).toBe(410);
+    expect((await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "sql" })).status).toBe(410);
     expect(
       (await api(stack, "GET", `/v1/contacts?email=${encodeURIComponent(EMAIL)}`)).body.contacts,
     ).toEqual([]);
