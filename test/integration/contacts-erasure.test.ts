@@ -6,10 +6,13 @@
 // holds counts only.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Client } from "@temporalio/client";
+import { type Client, WorkflowNotFoundError } from "@temporalio/client";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSendDecisionActivities } from "../../activities/sending/send-decision-activity.ts";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
+import { createApp } from "../../api/app.ts";
+import { parseConfig } from "../../domain/config.ts";
 import { sequenceRunViewQuery } from "../../workflows/sequence-signals.ts";
 import type { SmtpSink } from "../support/smtp-sink.ts";
 import { startSmtpSink } from "../support/smtp-sink.ts";
@@ -110,6 +113,24 @@ async function tablesHolding(value: string): Promise<string[]> {
 }
 
 const PROBE_RUN = (contactId: string) => `seq/erasure-probe/contact/${contactId}/stage/lead`;
+async function probeRunLingers(contactId: string): Promise<void> {
+  await waitUntil(
+    async () => {
+      // Not started yet while the outbox row is on its way.
+      const view = await temporal.workflow
+        .getHandle(PROBE_RUN(contactId))
+        .query(sequenceRunViewQuery)
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return null;
+          throw error;
+        });
+      return view?.state === "waiting" && view.stepId === "linger";
+    },
+    60_000,
+    "the run waiting on its wait step",
+  );
+}
+
 const probeEnrollment = (contactId: string) =>
   stack.store.enrollment.findFirstOrThrow({ where: { contactId, sequenceKey: "erasure-probe" } });
 
@@ -172,14 +193,7 @@ describe("export and erasure of a contact", () => {
       60_000,
       "the webhook step delivered",
     );
-    await waitUntil(
-      async () => {
-        const view = await temporal.workflow.getHandle(PROBE_RUN(contactId)).query(sequenceRunViewQuery);
-        return view.state === "waiting" && view.stepId === "linger";
-      },
-      30_000,
-      "the run waiting on its wait step",
-    );
+    await probeRunLingers(contactId);
 
     await post("/v1/events", {
       events: [
@@ -371,5 +385,45 @@ describe("export and erasure of a contact", () => {
     expect(sink.messages().filter((mail) => mail.envelope.to.includes(EMAIL))).toHaveLength(mailsBefore);
     // The list keeps a keyed hash, never the address.
     expect(await stack.store.suppression.findUnique({ where: { email: EMAIL } })).toBeNull();
+  });
+
+  test("with Temporal unreachable the data is erased at once (503), and the DELETE sent again cancels the run", async () => {
+    const other = await post(
+      "/v1/contacts",
+      { email: "tide@example.com", name: "Tide Pool", marketingConsent: true },
+      201,
+    );
+    expect((await api(stack, "PUT", `/v1/contacts/${other.id}/stage`, { stage: "lead" })).status).toBe(200);
+    await probeRunLingers(other.id);
+
+    const cutOff = createApp({
+      config: parseConfig({ DATABASE_URL: stack.config.databaseUrl, TEMPORAL_ADDRESS: "127.0.0.1:9" }),
+      store: stack.store,
+      logger: pino({ level: "silent" }),
+    });
+    const server = await new Promise<http.Server>((resolve) => {
+      const listening = cutOff.listen(0, "127.0.0.1", () => resolve(listening));
+    });
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const refused = await fetch(`http://127.0.0.1:${port}/v1/contacts/${other.id}`, { method: "DELETE" });
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { detail: string }).detail).toContain("send the DELETE again");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(await stack.store.contact.findUniqueOrThrow({ where: { id: other.id } })).toMatchObject({
+      email: null,
+      name: null,
+      erasedAt: expect.any(Date),
+    });
+    const run = temporal.workflow.getHandle(PROBE_RUN(other.id));
+    expect((await run.describe()).status.name).toBe("RUNNING");
+
+    const again = await api(stack, "DELETE", `/v1/contacts/${other.id}`);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ contactId: other.id, runsCancelled: 1 });
+    await waitUntil(async () => (await run.describe()).status.name !== "RUNNING", 30_000, "the run closed");
+    expect((await probeEnrollment(other.id)).exitReason).toContain("contact erased");
   });
 });
