@@ -122,7 +122,7 @@ export const CONTACT_RECORDS = {
       (await db.webhookDelivery.updateMany({ where: ofContacts(scope), data: { error: null } })).count,
   },
   Outbox: {
-    exportAs: "pendingChanges",
+    exportAs: "outbox",
     rows: (db, scope) => db.outbox.findMany({ where: ofContacts(scope), orderBy: { id: "asc" } }),
     // Payloads copy event properties; an undelivered row would steer runs that erasure ends.
     erase: async (db, scope) => (await db.outbox.deleteMany({ where: ofContacts(scope) })).count,

@@ -119,7 +119,7 @@ export const ContactExport = z.object({
   sends: Rows.describe("the send ledger: address, subject, status, first open and click"),
   sendDecisions: Rows,
   webhookDeliveries: Rows,
-  pendingChanges: Rows.describe("outbox rows announcing the contact's changes to running programs"),
+  outbox: Rows.describe("outbox rows announcing the contact's changes to running programs"),
   suppressions: Rows.describe("suppression-list entries of the contact's address"),
 });
 export type ContactExport = z.infer<typeof ContactExport>;

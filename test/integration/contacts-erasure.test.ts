@@ -279,7 +279,7 @@ describe("export and erasure of a contact", () => {
     expect(document.webhookDeliveries).toEqual([
       expect.objectContaining({ stepId: "tell-crm", status: "delivered" }),
     ]);
-    expect(document.pendingChanges.length).toBeGreaterThan(0);
+    expect(document.outbox.length).toBeGreaterThan(0);
     expect(document.suppressions).toEqual([expect.objectContaining({ email: EMAIL, reason: "hard_bounce" })]);
   });
 
