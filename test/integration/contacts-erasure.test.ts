@@ -6,7 +6,7 @@
 // holds counts only.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Client, WorkflowNotFoundError } from "@temporalio/client";
+import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from "@temporalio/client";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSendDecisionActivities } from "../../activities/sending/send-decision-activity.ts";
@@ -116,12 +116,12 @@ const PROBE_RUN = (contactId: string) => `seq/erasure-probe/contact/${contactId}
 async function probeRunLingers(contactId: string): Promise<void> {
   await waitUntil(
     async () => {
-      // Not started yet while the outbox row is on its way.
+      // Not started yet while the outbox row is on its way, or not yet past reading the contact.
       const view = await temporal.workflow
         .getHandle(PROBE_RUN(contactId))
         .query(sequenceRunViewQuery)
         .catch((error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) return null;
+          if (error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError) return null;
           throw error;
         });
       return view?.state === "waiting" && view.stepId === "linger";
