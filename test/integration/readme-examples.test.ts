@@ -8,7 +8,7 @@
 // Conventions for README authors:
 // - `localhost:3000` is the API; `<contact id>` is the walk-through's contact (ada@example.com),
 //   `<id of someone@example.com>` the contact with that address, `<url-encoded enrollment id>` the
-//   newest running enrollment. Any other `<placeholder>` fails this test: add it to PLACEHOLDERS.
+//   newest running enrollment (of a contact not erased). Any other `<placeholder>` fails this test: add it to PLACEHOLDERS.
 // - A shell block that must not run (it starts servers, needs a terminal, or is not curl) is marked
 //   by the line `<!-- readme-test: skip -->` right above its fence. An unmarked block without curl fails
 //   this test, so every shell example is either run or knowingly skipped.
@@ -143,7 +143,8 @@ const PLACEHOLDERS: Array<[RegExp, (match: RegExpExecArray) => Promise<string>]>
     /<url-encoded enrollment id>/,
     async () => {
       const newest = await stack.store.enrollment.findFirst({
-        where: { status: "running" },
+        // An erased contact's runs are ending already.
+        where: { status: "running", contact: { erasedAt: null } },
         orderBy: { startedAt: "desc" },
       });
       if (!newest) throw new Error("no running enrollment for <url-encoded enrollment id>");
