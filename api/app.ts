@@ -37,8 +37,9 @@ export interface ApiDependencies {
 /** Every route of the API, declared in the registry; the OpenAPI document is generated from the same list. */
 export function apiRoutes(store: ContactStore, config: NurtureflowConfig, logger: Logger): RouteDefinition[] {
   const linkSecrets = [config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious] as const;
+  const temporal = lazyTemporalClient(config).get;
   return [
-    ...contactRoutes(store, config.defaultMarketingConsent),
+    ...contactRoutes({ store, config, temporal }),
     ...eventRoutes(store, config.defaultMarketingConsent),
     ...scoringRoutes(store),
     ...templateRoutes(store, config),
@@ -48,7 +49,7 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig, logger
     ...sequenceRoutes({
       store,
       config,
-      temporal: lazyTemporalClient(config).get,
+      temporal,
       temporalUiUrl: "http://127.0.0.1:8233",
     }),
     ...sendingRuleRoutes(store, config),

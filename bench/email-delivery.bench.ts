@@ -133,6 +133,7 @@ async function main(): Promise<void> {
       tracking: null,
       mailFrom: MAIL_FROM,
       senderPostalAddress: "1 Example Street, Springfield",
+      erasureHashSecret: "bench-erasure-secret",
       logger: pino({ level: "silent" }),
     });
     let sent = 0;

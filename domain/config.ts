@@ -68,6 +68,8 @@ export interface NurtureflowConfig {
   webhookAllowedHosts: string[];
   /** HMAC-SHA256 key of the X-Nurtureflow-Signature header of webhook requests. */
   webhookSigningSecret: string;
+  /** HMAC-SHA256 key of the erased contacts' addresses kept on the suppression list (ERASURE_HASH_SECRET). */
+  erasureHashSecret: string;
 }
 
 /** The public development value of LINK_SIGNING_SECRET: anyone can forge links signed with it. */
@@ -154,5 +156,6 @@ export function parseConfig(variables: Record<string, string | undefined>): Nurt
     sendingRules: sendingRules(env),
     webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS ?? [],
     webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET ?? "nurtureflow-local-webhook-secret",
+    erasureHashSecret: env.ERASURE_HASH_SECRET ?? "nurtureflow-local-erasure-secret",
   };
 }

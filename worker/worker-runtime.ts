@@ -92,6 +92,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       heartbeat: () => heartbeat(),
       mailFrom: config.mailFrom,
       senderPostalAddress: config.senderPostalAddress,
+      erasureHashSecret: config.erasureHashSecret,
       logger,
     }),
     ...(config.emailRateLimitPerSecond

@@ -14,7 +14,12 @@ import { deriveMessageId } from "../../domain/email/message-id.ts";
 import { classifySmtpFailure, redactAddresses, type SmtpFailure } from "../../domain/email/smtp-failure.ts";
 import { type TemplateTrackers, templateSender } from "../../domain/email/template-data.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { suppressAddress, suppressionKey } from "../consent/suppression.ts";
+import {
+  erasedAddressKey,
+  erasedAddressPads,
+  suppressAddress,
+  suppressionKey,
+} from "../consent/suppression.ts";
 import type { TrackingLinks } from "../tracking/tracking-links.ts";
 import { withCommerceData } from "./commerce-template-data.ts";
 import { buildMarketingHeaders } from "./smtp-transport.ts";
@@ -47,6 +52,8 @@ export interface SequenceEmailDependencies {
   tracking: TrackingLinks | null;
   mailFrom: string;
   senderPostalAddress: string;
+  /** Key of the hashed addresses erased contacts leave on the suppression list (ERASURE_HASH_SECRET). */
+  erasureHashSecret: string;
   logger: Logger;
   /**
    * Tells Temporal the attempt is alive (the activity's heartbeat). A worker that dies mid-send stops
@@ -94,6 +101,7 @@ interface ClaimRow {
 export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
   const { store, transport, templates, logger } = deps;
   const { domain: senderDomain, ...sender } = templateSender(deps.mailFrom, deps.senderPostalAddress);
+  const erasedPads = erasedAddressPads(deps.erasureHashSecret);
 
   // The version an enrollment runs is immutable, so its category never changes under a run. Sends that
   // belong to no enrollment are treated as marketing: consent is checked whenever it is not proven moot.
@@ -148,10 +156,15 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
       )
       SELECT c.id::text AS id, c.email, c.name, c.properties, c."marketingConsent", c."unsubscribedAt",
         l.id AS "ledgerId", l.status, l."messageId", l.error,
-        lower(btrim(c.email)) AS "suppressionKey", s.reason AS "suppressedReason"
+        lower(btrim(c.email)) AS "suppressionKey",
+        (SELECT s.reason FROM "Suppression" s
+         WHERE s.email IN (
+           lower(btrim(c.email)),
+           'erased:' || encode(sha256(decode(${erasedPads.outer}, 'hex') ||
+             sha256(decode(${erasedPads.inner}, 'hex') || convert_to(lower(btrim(c.email)), 'UTF8'))), 'hex'))
+         LIMIT 1) AS "suppressedReason"
       FROM contact c
-      LEFT JOIN ledger l ON c.email IS NOT NULL
-      LEFT JOIN "Suppression" s ON s.email = lower(btrim(c.email))`;
+      LEFT JOIN ledger l ON c.email IS NOT NULL`;
     return row;
   }
 
@@ -195,8 +208,18 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         const suppressed =
           claimed.suppressionKey === suppressionKey(contact.email)
             ? claimed.suppressedReason
-            : ((await store.suppression.findUnique({ where: { email: suppressionKey(contact.email) } }))
-                ?.reason ?? null);
+            : ((
+                await store.suppression.findFirst({
+                  where: {
+                    email: {
+                      in: [
+                        suppressionKey(contact.email),
+                        erasedAddressKey(deps.erasureHashSecret, contact.email),
+                      ],
+                    },
+                  },
+                })
+              )?.reason ?? null);
         const reason = suppressed
           ? `suppressed: ${suppressed}`
           : contact.unsubscribedAt || !contact.marketingConsent

@@ -1,14 +1,26 @@
-// /v1/contacts: upsert by email, read, and move through lifecycle stages.
+// /v1/contacts: upsert by email, find, read, move through lifecycle stages, and the data-subject
+// rights: export everything stored about a contact, erase it.
+import { type Client, WorkflowNotFoundError } from "@temporalio/client";
+import { eraseContact, type RunCanceller } from "../../activities/contacts/contact-erasure.ts";
+import { exportContact } from "../../activities/contacts/contact-export.ts";
+import { listContacts } from "../../activities/contacts/contact-list.ts";
 import { ContactNotFoundError, changeStageInTransaction } from "../../activities/contacts/stage-change.ts";
 import { refreshSegments } from "../../activities/segments/contact-segments.ts";
 import { loadRuleSettings } from "../../activities/settings/rule-settings.ts";
+import type { NurtureflowConfig } from "../../domain/config.ts";
+import { decodeCursor } from "../../domain/contacts/list-cursor.ts";
 import type { LifecycleStage } from "../../domain/lifecycle/stages.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { notFound } from "../problem.ts";
+import { cancelEnrollmentSignal } from "../../workflows/sequence-signals.ts";
+import { notFound, ProblemError } from "../problem.ts";
 import { defineRoute, type RouteDefinition } from "../route-definition.ts";
 import {
+  ContactErasureView,
+  ContactExport,
   ContactIdParams,
+  ContactListQuery,
+  ContactPage,
   ContactUpsert,
   ContactView,
   StageChangeBody,
@@ -35,8 +47,37 @@ export function toContactView(contact: ContactRow): ContactView {
   };
 }
 
-/** defaultMarketingConsent: consent of a contact created without `marketingConsent` (DEFAULT_MARKETING_CONSENT). */
-export function contactRoutes(store: ContactStore, defaultMarketingConsent = false): RouteDefinition[] {
+export interface ContactRouteDependencies {
+  store: ContactStore;
+  /** defaultMarketingConsent: of a contact created without `marketingConsent`; erasureHashSecret: see suppression.ts. */
+  config: Pick<NurtureflowConfig, "defaultMarketingConsent" | "erasureHashSecret">;
+  /** Erasure tells the contact's running programs to exit. */
+  temporal: () => Promise<Client>;
+}
+
+const erased = (erasedAt: Date) =>
+  new ProblemError(410, "Gone", `the contact was erased at ${erasedAt.toISOString()}`);
+
+/** Signals a run to exit; a run that has ended is not an error, Temporal being unreachable is (503). */
+function temporalCanceller(temporal: () => Promise<Client>): RunCanceller {
+  return async (workflowId, reason) => {
+    try {
+      const client = await temporal();
+      await client.workflow.getHandle(workflowId).signal(cancelEnrollmentSignal, reason);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw new ProblemError(
+        503,
+        "Service Unavailable",
+        "the personal data is erased, but Temporal is unreachable so running programs were not yet told to exit: send the DELETE again",
+      );
+    }
+  };
+}
+
+export function contactRoutes({ store, config, temporal }: ContactRouteDependencies): RouteDefinition[] {
+  const defaultMarketingConsent = config.defaultMarketingConsent;
   return [
     defineRoute({
       method: "post",
@@ -79,11 +120,83 @@ export function contactRoutes(store: ContactStore, defaultMarketingConsent = fal
       summary: "Read a contact",
       params: ContactIdParams,
       notFoundWhat: "contact",
-      responses: { 200: { description: "The contact", schema: ContactView } },
+      responses: { 200: { description: "The contact", schema: ContactView }, 410: { description: "Erased" } },
       handle: async ({ params, res }) => {
         const contact = await store.contact.findUnique({ where: { id: params.id } });
         if (!contact) throw notFound("contact");
+        if (contact.erasedAt) throw erased(contact.erasedAt);
         res.json(toContactView(contact));
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/contacts",
+      access: "read",
+      tags: ["contacts"],
+      summary: "Find contacts by email, stage or segment, in creation order, a page at a time",
+      description:
+        "Pass the answer's nextCursor as cursor for the next page (null: the last page). Merged ghosts and erased contacts are not listed.",
+      query: ContactListQuery,
+      responses: { 200: { description: "One page of contacts", schema: ContactPage } },
+      handle: async ({ query, res }) => {
+        const page = await listContacts(store, {
+          email: query.email,
+          stage: query.stage,
+          segment: query.segment,
+          after: query.cursor ? decodeCursor(query.cursor) : null,
+          limit: query.limit,
+        });
+        res.json({ contacts: page.contacts.map(toContactView), nextCursor: page.nextCursor });
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/contacts/:id/export",
+      access: "read",
+      tags: ["contacts"],
+      summary: "Everything stored about a contact, as one JSON document (GDPR right of access)",
+      params: ContactIdParams,
+      notFoundWhat: "contact",
+      responses: {
+        200: { description: "The export", schema: ContactExport },
+        410: { description: "Erased" },
+      },
+      handle: async ({ params, res }) => {
+        const outcome = await exportContact(store, params.id);
+        if (outcome.status === "not_found") throw notFound("contact");
+        if (outcome.status === "erased") throw erased(outcome.erasedAt);
+        res
+          .set("content-disposition", `attachment; filename="contact-${params.id}.json"`)
+          .json(outcome.document);
+      },
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/v1/contacts/:id",
+      access: "admin",
+      tags: ["contacts"],
+      summary: "Erase a contact (GDPR right to erasure): personal data removed, running programs cancelled",
+      description:
+        "Idempotent: erasing an erased contact answers its audit entry again (and retries cancelling any run still running).",
+      params: ContactIdParams,
+      notFoundWhat: "contact",
+      responses: {
+        200: { description: "Erased now, or earlier: the audit entry", schema: ContactErasureView },
+        503: { description: "Erased, but Temporal was unreachable: runs not yet cancelled; send it again" },
+      },
+      handle: async ({ params, res }) => {
+        const outcome = await eraseContact(store, params.id, {
+          hashSecret: config.erasureHashSecret,
+          cancel: temporalCanceller(temporal),
+        });
+        if (outcome.status === "not_found") throw notFound("contact");
+        const { entry } = outcome;
+        res.json({
+          contactId: entry.contactId,
+          erasedAt: entry.erasedAt.toISOString(),
+          runsCancelled: entry.runsCancelled,
+          records: entry.records,
+        });
       },
     }),
     defineRoute({
@@ -96,8 +209,16 @@ export function contactRoutes(store: ContactStore, defaultMarketingConsent = fal
       notFoundWhat: "contact",
       body: StageChangeBody,
       bodyName: "stage change",
-      responses: { 200: { description: "The contact and the change made", schema: StageChangeView } },
+      responses: {
+        200: { description: "The contact and the change made", schema: StageChangeView },
+        410: { description: "Erased" },
+      },
       handle: async ({ params, body, res }) => {
+        const target = await store.contact.findUnique({
+          where: { id: params.id },
+          select: { erasedAt: true },
+        });
+        if (target?.erasedAt) throw erased(target.erasedAt);
         try {
           const { segments } = await loadRuleSettings(store);
           const outcome = await store.$transaction(async (tx) => {

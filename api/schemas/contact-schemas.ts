@@ -1,6 +1,8 @@
 // Request and response shapes of the contact routes; the OpenAPI document is generated from them.
 import { z } from "zod";
+import { decodeCursor } from "../../domain/contacts/list-cursor.ts";
 import { LIFECYCLE_STAGES } from "../../domain/lifecycle/stages.ts";
+import { BEHAVIOURAL_SEGMENTS } from "../../domain/segments/segments.ts";
 
 const isTimeZone = (zone: string) => {
   try {
@@ -92,3 +94,73 @@ export const StageChangeView = z.object({
     z.object({ changed: z.literal(true), from: Stage, to: Stage, highestStage: Stage }),
   ]),
 });
+
+export const CONTACT_PAGE_DEFAULT = 50;
+export const CONTACT_PAGE_MAX = 200;
+
+export const ContactListQuery = z
+  .object({
+    email: z
+      .string()
+      .trim()
+      .min(1)
+      .max(254)
+      .transform((email) => email.toLowerCase())
+      .optional()
+      .describe("exact address (case-insensitive)"),
+    stage: Stage.optional(),
+    segment: z.enum(BEHAVIOURAL_SEGMENTS).optional(),
+    cursor: z
+      .string()
+      .max(200)
+      .refine((cursor) => decodeCursor(cursor) !== null, "is not a cursor from an earlier page")
+      .optional()
+      .describe("nextCursor of the previous page"),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(CONTACT_PAGE_MAX)
+      .default(CONTACT_PAGE_DEFAULT)
+      .describe(`contacts per page (default ${CONTACT_PAGE_DEFAULT}, at most ${CONTACT_PAGE_MAX})`),
+  })
+  .strict();
+
+export const ContactPage = z.object({
+  contacts: z.array(ContactView),
+  /** null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+
+const Rows = z.array(z.record(z.string(), z.unknown()));
+
+/** Everything stored about a contact (GDPR article 15): one list per kind of record. */
+export const ContactExport = z.object({
+  exportedAt: z.string(),
+  contact: z.record(z.string(), z.unknown()).describe("the profile: every column of the contact"),
+  mergedGhosts: Rows.describe("anonymous visitors merged into the contact, with their own profile"),
+  anonymousIds: Rows,
+  events: Rows,
+  profileUpdates: Rows,
+  stageChanges: Rows,
+  segmentHistory: Rows,
+  scorePoints: Rows,
+  carts: Rows,
+  orders: Rows,
+  enrollments: Rows.describe("program runs with the steps they did"),
+  sends: Rows.describe("the send ledger: address, subject, status, first open and click"),
+  sendDecisions: Rows,
+  webhookDeliveries: Rows,
+  outbox: Rows.describe("outbox rows announcing the contact's changes to running programs"),
+  suppressions: Rows.describe("suppression-list entries of the contact's address"),
+});
+export type ContactExport = z.infer<typeof ContactExport>;
+
+/** The audit entry of an erasure (GDPR article 17): ids and counts only. */
+export const ContactErasureView = z.object({
+  contactId: z.uuid(),
+  erasedAt: z.string(),
+  runsCancelled: z.number().int(),
+  records: z.record(z.string(), z.number().int()).describe("rows removed or anonymised, per table"),
+});
+export type ContactErasureView = z.infer<typeof ContactErasureView>;

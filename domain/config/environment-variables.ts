@@ -285,6 +285,13 @@ export const ENVIRONMENT_VARIABLES = {
     meaning: "HMAC key of `X-Nurtureflow-Signature`: set it in production",
     secret: "secret",
   },
+  ERASURE_HASH_SECRET: {
+    schema: text,
+    unset: "a development value",
+    meaning:
+      "HMAC key of erased addresses kept on the suppression list: set it in production and never change it",
+    secret: "secret",
+  },
   NURTUREFLOW_DATA_DIR: {
     schema: text,
     fallback: ".nurtureflow",

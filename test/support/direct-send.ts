@@ -16,6 +16,7 @@ export function directSendActivities(stack: TestStack, transport: ReturnType<typ
     tracking: null,
     mailFrom: "Lumen Analytics <hello@lumen.example>",
     senderPostalAddress: "1 Example Street, Springfield",
+    erasureHashSecret: stack.config.erasureHashSecret,
     logger: pino({ level: "silent" }),
   });
 }
