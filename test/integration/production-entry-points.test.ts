@@ -197,4 +197,4 @@ test("two built workers and two built API processes share the work, and no email
     }
   }
   expect(identities.size).toBeGreaterThanOrEqual(2);
-});
+}, 300_000);
