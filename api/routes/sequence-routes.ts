@@ -15,6 +15,7 @@ import {
 import type { NurtureflowConfig } from "../../domain/config.ts";
 import { checkDefinition } from "../../domain/sequences/definition-check.ts";
 import { durationMs } from "../../domain/sequences/duration.ts";
+import { journalEntryView } from "../../domain/sequences/journal-view.ts";
 import { SequenceDefinition } from "../../domain/sequences/sequence-schema.ts";
 import { simulate, type TimelineEntry } from "../../domain/sequences/simulator.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
@@ -301,7 +302,7 @@ export function sequenceRoutes(deps: SequenceRouteDependencies): RouteDefinition
           currentStep: live?.stepId ?? null,
           next: live?.next ?? null,
           steps: live
-            ? live.journal.map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() }))
+            ? live.journal.map(journalEntryView)
             : ((row.steps as Array<Record<string, unknown>> | null) ?? []),
         });
       },
