@@ -1,11 +1,11 @@
 // The HTTP API: express + zod, JSON in and out, problem+json errors.
+import type { Client } from "@temporalio/client";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
-import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { docsPage } from "./docs-page.ts";
@@ -32,10 +32,19 @@ export interface ApiDependencies {
   config: NurtureflowConfig;
   store: ContactStore;
   logger: Logger;
+  /**
+   * The Temporal client the API signals running enrollments with (pause, resume, archive, cancel).
+   * The caller owns it and closes it on shutdown; absent, the API sends no signals.
+   */
+  temporal?: () => Promise<Client>;
 }
 
 /** Every route declared in the registry; the OpenAPI document is generated from the same list. */
-export function apiRoutes(store: ContactStore, config: NurtureflowConfig): RouteDefinition[] {
+export function apiRoutes(
+  store: ContactStore,
+  config: NurtureflowConfig,
+  temporal: (() => Promise<Client>) | null = null,
+): RouteDefinition[] {
   return [
     ...contactRoutes(store, config.defaultMarketingConsent),
     ...scoringRoutes(store),
@@ -43,20 +52,15 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig): Route
     ...metricsRoutes(store),
     ...trackingApiRoutes(store),
     ...trackerRoutes(),
-    ...sequenceRoutes({
-      store,
-      config,
-      temporal: lazyTemporalClient(config).get,
-      temporalUiUrl: "http://127.0.0.1:8233",
-    }),
+    ...sequenceRoutes({ store, config, temporal }),
     ...sendingRuleRoutes(store, config),
   ];
 }
 
-export function createApp({ config, store, logger }: ApiDependencies): express.Express {
+export function createApp({ config, store, logger, temporal }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const routes = apiRoutes(store, config);
+  const routes = apiRoutes(store, config, temporal ?? null);
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);
   const authorize: Authorizer = access.authorize;

@@ -18,6 +18,8 @@ export interface NurtureflowConfig {
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
+  /** TEMPORAL_UI_URL: the Temporal Web UI that enrollment links point into. */
+  temporalUiUrl: string;
   /** TLS and API key for Temporal Cloud or a remote cluster; plain TCP for the local dev server. */
   temporalConnection: TemporalConnectionSettings;
   taskQueue: string;
@@ -164,6 +166,8 @@ export function parseConfig(env: Record<string, string | undefined>): Nurtureflo
     databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/nurtureflow",
     temporalAddress: env.TEMPORAL_ADDRESS || "127.0.0.1:7233",
     temporalNamespace: env.TEMPORAL_NAMESPACE || "default",
+    // The dev server's UI port (temporal server start-dev --ui-port 8233).
+    temporalUiUrl: (env.TEMPORAL_UI_URL || "http://127.0.0.1:8233").replace(/\/+$/, ""),
     temporalConnection: temporalConnectionSettings(env),
     taskQueue: env.TEMPORAL_TASK_QUEUE || "nurtureflow",
     emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE || "nurtureflow-email",

@@ -205,6 +205,7 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL || `http://127.0.0.1:${ports.temporalUi}`,
     SMTP_URL: process.env.SMTP_URL || `smtp://127.0.0.1:${ports.smtp}`,
     HOST: process.env.HOST || "127.0.0.1",
   };

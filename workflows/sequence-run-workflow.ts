@@ -57,7 +57,7 @@ export interface SequenceRunInput {
 }
 
 /** Continue as new well before Temporal's own limits (50k events): a run signalled for every contact change stays small. */
-const HISTORY_BOUND = 1_000;
+export const HISTORY_BOUND = 1_000;
 /** How often a paused run looks at its sequence again, in case a resume signal was missed. */
 const PAUSE_RECHECK = "1 hour";
 

@@ -42,11 +42,10 @@ import {
 
 export interface SequenceRouteDependencies {
   store: ContactStore;
-  config: Pick<NurtureflowConfig, "sendingRules" | "temporalNamespace">;
+  /** temporalUiUrl: the base of the Temporal Web UI for enrollment links. */
+  config: Pick<NurtureflowConfig, "sendingRules" | "temporalNamespace" | "temporalUiUrl">;
   /** Signals running enrollments (pause, resume, archive, cancel); null: signals are not sent. */
   temporal: (() => Promise<Client>) | null;
-  /** Base of the Temporal Web UI for enrollment links. */
-  temporalUiUrl: string;
 }
 
 async function checkedDefinition(store: ContactStore, body: unknown): Promise<SequenceDefinition> {
@@ -133,7 +132,7 @@ export function sequenceRoutes(deps: SequenceRouteDependencies): RouteDefinition
       startedAt: row.startedAt.toISOString(),
       endedAt: row.endedAt?.toISOString() ?? null,
       workflowId,
-      temporalUiUrl: `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`,
+      temporalUiUrl: `${deps.config.temporalUiUrl}/namespaces/${encodeURIComponent(deps.config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`,
     };
   };
 

@@ -78,7 +78,11 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   stack = await startTestStack({
     smtpUrl: sink.url,
-    env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}`, WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET },
+    env: {
+      WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}`,
+      WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+      TEMPORAL_UI_URL: "https://temporal.example.test/ui/",
+    },
   });
   await stack.startWorker();
   temporal = await stack.temporal();
@@ -199,7 +203,9 @@ describe("real runs of the shortened example", () => {
       `/v1/enrollments/${encodeURIComponent(enrollments.body.enrollments[0].id)}`,
     );
     expect(detail.body.steps).toHaveLength(7);
-    expect(detail.body.temporalUiUrl).toContain(encodeURIComponent(handle.workflowId));
+    expect(detail.body.temporalUiUrl).toBe(
+      `https://temporal.example.test/ui/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`,
+    );
     recordHistory(handle.workflowId, "v1-example-no-click");
   });
 

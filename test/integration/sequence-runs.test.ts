@@ -1,11 +1,8 @@
-// Real runs of v1 sequences: bounded histories under thousands of signals, versions published while
-// runs are in flight, and the re-entry policies.
+// Real runs of v1 sequences: versions published while runs are in flight, and the re-entry policies
+// (bounded histories under thousands of signals: sequence-signal-storm.test.ts).
 import type { Client } from "@temporalio/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SequenceDefinition } from "../../domain/sequences/sequence-schema.ts";
-import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
-import { sequenceRunWorkflow } from "../../workflows/sequence-run-workflow.ts";
-import { contactChangedSignal } from "../../workflows/sequence-signals.ts";
+import { defineAndActivate, marketingContact, startedRun } from "../support/sequence-runs.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -28,34 +25,10 @@ const program = (
   steps,
 });
 
-async function define(definition: unknown): Promise<void> {
-  const key = (definition as { key: string }).key;
-  expect((await api(stack, "POST", "/v1/sequences", definition)).status).toBe(201);
-  expect((await api(stack, "POST", `/v1/sequences/${key}/activate`)).status).toBe(200);
-}
-
-async function contact(email: string): Promise<string> {
-  const created = await api(stack, "POST", "/v1/contacts", {
-    email,
-    name: "Run Test",
-    marketingConsent: true,
-  });
-  return created.body.id;
-}
-
-async function started(key: string, contactId: string, entryKey: string) {
-  const handle = temporal.workflow.getHandle(sequenceWorkflowId(key, contactId, entryKey));
-  await waitUntil(
-    () =>
-      handle.describe().then(
-        () => true,
-        () => false,
-      ),
-    15_000,
-    "run started",
-  );
-  return handle;
-}
+const define = (definition: { key: string }) => defineAndActivate(stack, definition);
+const contact = (email: string) => marketingContact(stack, email);
+const started = (key: string, contactId: string, entryKey: string) =>
+  startedRun(temporal, key, contactId, entryKey);
 
 beforeAll(async () => {
   sink = await startSmtpSink();
@@ -70,59 +43,6 @@ afterAll(async () => {
 });
 
 describe("v1 runs", () => {
-  // 3,000 signals from this process crash the in-process worker thread here (see the report), so the
-  // run is given a small history bound: 600 signals then force several continue-as-new.
-  test("a run signalled 600 times during a wait continues as new and still finishes right", async () => {
-    const contactId = await contact("busy@example.com");
-    const definition = SequenceDefinition.parse(
-      program("busy", "opportunity", [
-        { id: "long-wait", type: "wait", duration: "20s" },
-        { id: "after", type: "send_email", template: "nurture-opportunity" },
-      ]),
-    );
-    const workflowId = sequenceWorkflowId("busy", contactId, "stage/opportunity");
-    const trigger = {
-      kind: "stage_changed" as const,
-      from: null,
-      to: "opportunity" as const,
-      occurredAt: new Date().toISOString(),
-    };
-    const handle = await temporal.workflow.start(sequenceRunWorkflow, {
-      workflowId,
-      taskQueue: stack.config.taskQueue,
-      args: [
-        {
-          enrollmentId: `${workflowId}@test`,
-          contactId,
-          entryKey: "stage/opportunity",
-          sequence: { key: "busy", version: 1, definition },
-          emailTaskQueue: stack.config.emailTaskQueue,
-          trigger,
-          historyBound: 300,
-        },
-      ],
-    });
-    const firstRunId = handle.firstExecutionRunId;
-    for (let batch = 0; batch < 60; batch++) {
-      await Promise.all(
-        Array.from({ length: 10 }, (_, index) =>
-          handle.signal(contactChangedSignal, {
-            kind: "event",
-            eventType: "page_view",
-            properties: { n: batch * 10 + index },
-            occurredAt: new Date().toISOString(),
-          }),
-        ),
-      );
-    }
-    const result = await temporal.workflow.getHandle(workflowId).result();
-    expect(result).toMatchObject({ state: "completed", emailsSent: 1 });
-    const last = await temporal.workflow.getHandle(workflowId).describe();
-    expect(last.runId).not.toBe(firstRunId);
-    expect(last.historyLength).toBeLessThan(500);
-    expect(sink.messages().filter((m) => m.envelope.to.includes("busy@example.com"))).toHaveLength(1);
-  }, 120_000);
-
   test("a version published while a run is in flight leaves it on its own; new runs take the live one", async () => {
     await define(
       program("versioned", "customer", [
