@@ -1,17 +1,13 @@
 // The sending rules acting on real runs (Temporal, PostgreSQL, SMTP): a frequency cap across two
 // programs defers the second email and sends it once the window has room, quiet hours defer to the
 // contact's local end of them, and a send that cannot go within its step's limit is recorded expired.
-import type { Client } from "@temporalio/client";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { recordHistory } from "../support/history-recorder.ts";
-import { defineAndActivate, marketingContact, startedRun } from "../support/sequence-runs.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import { defineAndActivate, marketingContact, startedRun, useRunStack } from "../support/sequence-runs.ts";
+import { api } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
-let sink: SmtpSink;
-let stack: TestStack;
-let temporal: Client;
+const env = useRunStack();
 
 const program = (key: string, stage: string, steps: unknown[]) => ({
   key,
@@ -21,55 +17,46 @@ const program = (key: string, stage: string, steps: unknown[]) => ({
   steps,
 });
 
-const mailsTo = (email: string) => sink.messages().filter((m) => m.envelope.to.includes(email));
+const mailsTo = (email: string) => env.sink.messages().filter((m) => m.envelope.to.includes(email));
 
 async function enrollmentOf(contactId: string, sequence: string): Promise<string> {
-  const listed = await api(stack, "GET", `/v1/enrollments?contactId=${contactId}&sequence=${sequence}`);
+  const listed = await api(env.stack, "GET", `/v1/enrollments?contactId=${contactId}&sequence=${sequence}`);
   const [enrollment] = listed.body.enrollments;
   return enrollment.id;
 }
 
 const enrollmentDetail = async (id: string) =>
-  (await api(stack, "GET", `/v1/enrollments/${encodeURIComponent(id)}`)).body;
-
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({ smtpUrl: sink.url });
-  await stack.startWorker();
-  temporal = await stack.temporal();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await sink?.stop();
-});
+  (await api(env.stack, "GET", `/v1/enrollments/${encodeURIComponent(id)}`)).body;
 
 describe("sending rules on real runs", () => {
   test("a 1/15s cap set through the API defers the second program's email, then sends it when the window has room", async () => {
-    const rules = await api(stack, "PUT", "/v1/sending/rules", { frequencyCap: "1/15s", quietHours: "off" });
+    const rules = await api(env.stack, "PUT", "/v1/sending/rules", {
+      frequencyCap: "1/15s",
+      quietHours: "off",
+    });
     expect(rules.body).toMatchObject({ frequencyCap: "1/15s", fromApi: ["frequencyCap", "quietHours"] });
     await defineAndActivate(
-      stack,
+      env.stack,
       program("cap-a", "customer", [{ id: "a-mail", type: "send_email", template: "nurture-lead" }]),
     );
     await defineAndActivate(
-      stack,
+      env.stack,
       program("cap-b", "customer", [{ id: "b-mail", type: "send_email", template: "nurture-mql" }]),
     );
     const email = "capped@example.com";
-    const contactId = await marketingContact(stack, email);
-    await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "customer" });
+    const contactId = await marketingContact(env.stack, email);
+    await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "customer" });
     const runs = await Promise.all(
-      ["cap-a", "cap-b"].map((key) => startedRun(temporal, key, contactId, "stage/customer")),
+      ["cap-a", "cap-b"].map((key) => startedRun(env.temporal, key, contactId, "stage/customer")),
     );
 
     // Both programs asked at once; one was let through and the other deferred to the end of the window.
     await waitUntil(
-      async () => (await stack.store.sendDecision.count({ where: { contactId } })) === 2,
+      async () => (await env.stack.store.sendDecision.count({ where: { contactId } })) === 2,
       30_000,
       "both decisions",
     );
-    const [first, deferral] = await stack.store.sendDecision.findMany({
+    const [first, deferral] = await env.stack.store.sendDecision.findMany({
       where: { contactId },
       orderBy: { id: "asc" },
     });
@@ -91,12 +78,12 @@ describe("sending rules on real runs", () => {
       expect.objectContaining({ outcome: "deferred", until, reason: "frequency cap 1/15s reached" }),
     );
     await waitUntil(async () => mailsTo(email).length === 1, 30_000, "the first email");
-    expect(await stack.store.sendLedger.count({ where: { enrollmentId: deferredId } })).toBe(0);
+    expect(await env.stack.store.sendLedger.count({ where: { enrollmentId: deferredId } })).toBe(0);
 
     const results = await Promise.all(runs.map((run) => run.result()));
     expect(results.map((result) => result.emailsSent)).toEqual([1, 1]);
     expect(mailsTo(email)).toHaveLength(2);
-    const retried = await stack.store.sendDecision.findMany({
+    const retried = await env.stack.store.sendDecision.findMany({
       where: { enrollmentId: deferredId },
       orderBy: { attempt: "asc" },
     });
@@ -122,24 +109,24 @@ describe("sending rules on real runs", () => {
     };
     const quietHours = `${hhmm(tokyoMinute - 60)}-${hhmm(tokyoMinute + 120)}`;
     const quietEnd = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 120 * 60_000).toISOString();
-    expect((await api(stack, "PUT", "/v1/sending/rules", { frequencyCap: "off", quietHours })).status).toBe(
-      200,
-    );
+    expect(
+      (await api(env.stack, "PUT", "/v1/sending/rules", { frequencyCap: "off", quietHours })).status,
+    ).toBe(200);
     await defineAndActivate(
-      stack,
+      env.stack,
       program("quiet", "opportunity", [{ id: "late-night", type: "send_email", template: "nurture-lead" }]),
     );
     const email = "tokyo@example.com";
-    const contactId = await marketingContact(stack, email, { timeZone: "Asia/Tokyo" });
-    await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "opportunity" });
-    const run = await startedRun(temporal, "quiet", contactId, "stage/opportunity");
+    const contactId = await marketingContact(env.stack, email, { timeZone: "Asia/Tokyo" });
+    await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "opportunity" });
+    const run = await startedRun(env.temporal, "quiet", contactId, "stage/opportunity");
     const enrollmentId = await enrollmentOf(contactId, "quiet");
     await waitUntil(
       async () => (await enrollmentDetail(enrollmentId)).next?.action === "deferred_send",
       30_000,
       "enrollment shown deferred",
     );
-    const decision = await stack.store.sendDecision.findFirstOrThrow({ where: { contactId } });
+    const decision = await env.stack.store.sendDecision.findFirstOrThrow({ where: { contactId } });
     expect(decision).toMatchObject({
       decision: "defer",
       reason: `quiet hours ${quietHours} in Asia/Tokyo`,
@@ -149,7 +136,7 @@ describe("sending rules on real runs", () => {
 
     // A cancel ends the deferral's timer at once, like any wait's; nothing was sent.
     expect(
-      (await api(stack, "POST", `/v1/enrollments/${encodeURIComponent(enrollmentId)}/cancel`)).status,
+      (await api(env.stack, "POST", `/v1/enrollments/${encodeURIComponent(enrollmentId)}/cancel`)).status,
     ).toBe(202);
     expect(await run.result()).toMatchObject({ state: "exited", emailsSent: 0 });
     expect(mailsTo(email)).toHaveLength(0);
@@ -158,38 +145,38 @@ describe("sending rules on real runs", () => {
 
   test("a send that cannot go within its step's limit is recorded expired and the run goes on without it", async () => {
     expect(
-      (await api(stack, "PUT", "/v1/sending/rules", { frequencyCap: "1/1h", quietHours: "off" })).status,
+      (await api(env.stack, "PUT", "/v1/sending/rules", { frequencyCap: "1/1h", quietHours: "off" })).status,
     ).toBe(200);
     await defineAndActivate(
-      stack,
+      env.stack,
       program("expiry-first", "sql", [{ id: "first", type: "send_email", template: "nurture-lead" }]),
     );
     await defineAndActivate(
-      stack,
+      env.stack,
       program("expiry-late", "evangelist", [
         { id: "late", type: "send_email", template: "nurture-mql", expireAfter: "2s" },
         { id: "mark", type: "update_contact", set: { properties: { afterExpiry: "yes" } } },
       ]),
     );
     const email = "expiring@example.com";
-    const contactId = await marketingContact(stack, email);
-    await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "sql" });
-    await (await startedRun(temporal, "expiry-first", contactId, "stage/sql")).result();
-    await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "evangelist" });
-    const run = await startedRun(temporal, "expiry-late", contactId, "stage/evangelist");
+    const contactId = await marketingContact(env.stack, email);
+    await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "sql" });
+    await (await startedRun(env.temporal, "expiry-first", contactId, "stage/sql")).result();
+    await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "evangelist" });
+    const run = await startedRun(env.temporal, "expiry-late", contactId, "stage/evangelist");
     const result = await run.result();
     expect(result.journal.map((entry: any) => `${entry.stepId ?? entry.type}:${entry.outcome}`)).toEqual([
       "late:expired",
       "mark:updated",
       "run:completed",
     ]);
-    const decision = await stack.store.sendDecision.findFirstOrThrow({
+    const decision = await env.stack.store.sendDecision.findFirstOrThrow({
       where: { enrollmentId: result.enrollmentId },
     });
     expect(decision.decision).toBe("expire");
     expect(decision.reason).toContain("more than 2s after it was due");
     expect(mailsTo(email)).toHaveLength(1);
-    const contact = await api(stack, "GET", `/v1/contacts/${contactId}`);
+    const contact = await api(env.stack, "GET", `/v1/contacts/${contactId}`);
     expect(contact.body.properties).toMatchObject({ afterExpiry: "yes" });
     recordHistory(run.workflowId, "v1-send-expired");
   }, 120_000);

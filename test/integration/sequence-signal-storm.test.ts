@@ -1,41 +1,21 @@
 // A run told of 3,000 contact changes during a long wait continues as new before its history passes
 // the bound and still ends right: the goal reached after the storm ends it, without the email. The
 // worker runs in its own process, so the storm of signals from this process cannot disturb it.
-import type { ChildProcess } from "node:child_process";
-import type { Client } from "@temporalio/client";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { HISTORY_BOUND } from "../../workflows/sequence-run-workflow.ts";
 import { contactChangedSignal } from "../../workflows/sequence-signals.ts";
-import { defineAndActivate, marketingContact, startedRun } from "../support/sequence-runs.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import { defineAndActivate, marketingContact, startedRun, useRunStack } from "../support/sequence-runs.ts";
+import { api } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
-import { startWorkerProcess } from "../support/worker-child.ts";
 
 const SIGNALS = 3_000;
 /** Signals in flight at once: enough to make a storm, few enough for a shared 2-core machine. */
 const CONCURRENT = 25;
 
-let sink: SmtpSink;
-let stack: TestStack;
-let temporal: Client;
-const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({ smtpUrl: sink.url });
-  await startWorkerProcess(stack, children);
-  temporal = await stack.temporal();
-});
-
-afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
-  await stack?.stop();
-  await sink?.stop();
-});
+const env = useRunStack({ workerProcess: true });
 
 test(`a run signalled ${SIGNALS} times during a wait continues as new and a goal after the signals still ends it`, async () => {
-  await defineAndActivate(stack, {
+  await defineAndActivate(env.stack, {
     key: "storm",
     name: "Storm",
     category: "marketing",
@@ -47,9 +27,9 @@ test(`a run signalled ${SIGNALS} times during a wait continues as new and a goal
     ],
   } as { key: string });
   const email = "storm@example.com";
-  const contactId = await marketingContact(stack, email);
-  await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "opportunity" });
-  const run = await startedRun(temporal, "storm", contactId, "stage/opportunity");
+  const contactId = await marketingContact(env.stack, email);
+  await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "opportunity" });
+  const run = await startedRun(env.temporal, "storm", contactId, "stage/opportunity");
   const firstRunId = (await run.describe()).runId;
 
   let sent = 0;
@@ -72,7 +52,7 @@ test(`a run signalled ${SIGNALS} times during a wait continues as new and a goal
     30_000,
     "the run still running",
   );
-  await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "customer" });
+  await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "customer" });
   const result = await run.result();
   expect(result).toMatchObject({
     state: "exited",
@@ -88,7 +68,7 @@ test(`a run signalled ${SIGNALS} times during a wait continues as new and a goal
   // The chain of runs, read from each history's end: continued as new, then the one that finished.
   const lengths: number[] = [];
   for (let runId: string | null | undefined = firstRunId; runId; ) {
-    const history: { events?: any[] | null } = await temporal.workflow
+    const history: { events?: any[] | null } = await env.temporal.workflow
       .getHandle(run.workflowId, runId)
       .fetchHistory();
     const events = history.events ?? [];
@@ -101,9 +81,9 @@ test(`a run signalled ${SIGNALS} times during a wait continues as new and a goal
   );
   for (const length of lengths) expect(length).toBeLessThan(HISTORY_BOUND * 1.5);
 
-  const enrollments = await api(stack, "GET", `/v1/enrollments?contactId=${contactId}&sequence=storm`);
+  const enrollments = await api(env.stack, "GET", `/v1/enrollments?contactId=${contactId}&sequence=storm`);
   expect(enrollments.body.enrollments).toEqual([
     expect.objectContaining({ status: "exited", exitReason: "goal: stage customer reached" }),
   ]);
-  expect(sink.messages().filter((m) => m.envelope.to.includes(email))).toHaveLength(0);
+  expect(env.sink.messages().filter((m) => m.envelope.to.includes(email))).toHaveLength(0);
 }, 600_000);
