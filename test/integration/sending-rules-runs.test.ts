@@ -2,6 +2,7 @@
 // programs defers the second email and sends it once the window has room, quiet hours defer to the
 // contact's local end of them, and a send that cannot go within its step's limit is recorded expired.
 import { describe, expect, test } from "vitest";
+import { sequenceRunViewQuery } from "../../workflows/sequence-signals.ts";
 import { recordHistory } from "../support/history-recorder.ts";
 import { defineAndActivate, marketingContact, startedRun, useRunStack } from "../support/sequence-runs.ts";
 import { api } from "../support/test-stack.ts";
@@ -97,6 +98,57 @@ describe("sending rules on real runs", () => {
       "run:completed",
     ]);
     recordHistory(runs[deferredAt]?.workflowId ?? "", "v1-cap-deferred-then-sent");
+  }, 120_000);
+
+  test("a sequence paused while its send is deferred holds the send past the deferral; resumed, it asks again and sends", async () => {
+    expect(
+      (await api(env.stack, "PUT", "/v1/sending/rules", { frequencyCap: "1/6s", quietHours: "off" })).status,
+    ).toBe(200);
+    await defineAndActivate(
+      env.stack,
+      program("hold-first", "lead", [{ id: "first", type: "send_email", template: "nurture-lead" }]),
+    );
+    await defineAndActivate(
+      env.stack,
+      program("hold-second", "mql", [{ id: "second", type: "send_email", template: "nurture-mql" }]),
+    );
+    const email = "held@example.com";
+    const contactId = await marketingContact(env.stack, email);
+    await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "lead" });
+    await (await startedRun(env.temporal, "hold-first", contactId, "stage/lead")).result();
+    await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "mql" });
+    const run = await startedRun(env.temporal, "hold-second", contactId, "stage/mql");
+    const enrollmentId = await enrollmentOf(contactId, "hold-second");
+    await waitUntil(
+      async () => (await enrollmentDetail(enrollmentId)).next?.action === "deferred_send",
+      30_000,
+      "enrollment shown deferred",
+    );
+    expect((await api(env.stack, "POST", "/v1/sequences/hold-second/pause")).status).toBe(200);
+    await waitUntil(
+      async () => (await run.query(sequenceRunViewQuery)).state === "paused",
+      30_000,
+      "the run held",
+    );
+    // The deferral's moment passes while paused: the run still holds and has not asked again.
+    const deferral = await env.stack.store.sendDecision.findFirstOrThrow({ where: { enrollmentId } });
+    await waitUntil(
+      async () => Date.now() > (deferral.deferUntil?.getTime() ?? 0) + 3_000,
+      30_000,
+      "the deferral's moment to pass",
+    );
+    expect((await run.query(sequenceRunViewQuery)).state).toBe("paused");
+    expect(await env.stack.store.sendDecision.count({ where: { enrollmentId } })).toBe(1);
+    expect(mailsTo(email)).toHaveLength(1);
+
+    expect((await api(env.stack, "POST", "/v1/sequences/hold-second/resume")).status).toBe(200);
+    expect(await run.result()).toMatchObject({ state: "completed", emailsSent: 1 });
+    const decisions = await env.stack.store.sendDecision.findMany({
+      where: { enrollmentId },
+      orderBy: { attempt: "asc" },
+    });
+    expect(decisions.map((row) => `${row.attempt}:${row.decision}`)).toEqual(["0:defer", "1:send"]);
+    expect(mailsTo(email)).toHaveLength(2);
   }, 120_000);
 
   test("quiet hours defer a send to their end in the contact's own time zone", async () => {
