@@ -149,6 +149,7 @@ describe("sending rules on real runs", () => {
     });
     expect(decisions.map((row) => `${row.attempt}:${row.decision}`)).toEqual(["0:defer", "1:send"]);
     expect(mailsTo(email)).toHaveLength(2);
+    recordHistory(run.workflowId, "v1-deferred-send-paused-then-resumed");
   }, 120_000);
 
   test("quiet hours defer a send to their end in the contact's own time zone", async () => {
