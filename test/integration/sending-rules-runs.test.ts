@@ -18,6 +18,13 @@ const program = (key: string, stage: string, steps: unknown[]) => ({
   steps,
 });
 
+const activate = (key: string, stage: string, steps: unknown[]) =>
+  defineAndActivate(env.stack, program(key, stage, steps));
+
+async function setRules(rules: { frequencyCap: string; quietHours: string }): Promise<void> {
+  expect((await api(env.stack, "PUT", "/v1/sending/rules", rules)).status).toBe(200);
+}
+
 const mailsTo = (email: string) => env.sink.messages().filter((m) => m.envelope.to.includes(email));
 
 async function enrollmentOf(contactId: string, sequence: string): Promise<string> {
@@ -29,6 +36,14 @@ async function enrollmentOf(contactId: string, sequence: string): Promise<string
 const enrollmentDetail = async (id: string) =>
   (await api(env.stack, "GET", `/v1/enrollments/${encodeURIComponent(id)}`)).body;
 
+/** Waits until the enrollment's next action is its deferred send. */
+const shownDeferred = (id: string) =>
+  waitUntil(
+    async () => (await enrollmentDetail(id)).next?.action === "deferred_send",
+    30_000,
+    "enrollment shown deferred",
+  );
+
 describe("sending rules on real runs", () => {
   test("a 1/15s cap set through the API defers the second program's email, then sends it when the window has room", async () => {
     const rules = await api(env.stack, "PUT", "/v1/sending/rules", {
@@ -36,14 +51,8 @@ describe("sending rules on real runs", () => {
       quietHours: "off",
     });
     expect(rules.body).toMatchObject({ frequencyCap: "1/15s", fromApi: ["frequencyCap", "quietHours"] });
-    await defineAndActivate(
-      env.stack,
-      program("cap-a", "customer", [{ id: "a-mail", type: "send_email", template: "nurture-lead" }]),
-    );
-    await defineAndActivate(
-      env.stack,
-      program("cap-b", "customer", [{ id: "b-mail", type: "send_email", template: "nurture-mql" }]),
-    );
+    await activate("cap-a", "customer", [{ id: "a-mail", type: "send_email", template: "nurture-lead" }]);
+    await activate("cap-b", "customer", [{ id: "b-mail", type: "send_email", template: "nurture-mql" }]);
     const email = "capped@example.com";
     const contactId = await marketingContact(env.stack, email);
     await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "customer" });
@@ -68,11 +77,7 @@ describe("sending rules on real runs", () => {
 
     // The deferred enrollment says so, with the moment it tries again; only the first email went out.
     const deferredId = deferral?.enrollmentId ?? "";
-    await waitUntil(
-      async () => (await enrollmentDetail(deferredId)).next?.action === "deferred_send",
-      30_000,
-      "enrollment shown deferred",
-    );
+    await shownDeferred(deferredId);
     const detail = await enrollmentDetail(deferredId);
     expect(detail.next).toEqual({ action: "deferred_send", at: until });
     expect(detail.steps).toContainEqual(
@@ -101,17 +106,9 @@ describe("sending rules on real runs", () => {
   }, 120_000);
 
   test("a sequence paused while its send is deferred holds the send past the deferral; resumed, it asks again and sends", async () => {
-    expect(
-      (await api(env.stack, "PUT", "/v1/sending/rules", { frequencyCap: "1/6s", quietHours: "off" })).status,
-    ).toBe(200);
-    await defineAndActivate(
-      env.stack,
-      program("hold-first", "lead", [{ id: "first", type: "send_email", template: "nurture-lead" }]),
-    );
-    await defineAndActivate(
-      env.stack,
-      program("hold-second", "mql", [{ id: "second", type: "send_email", template: "nurture-mql" }]),
-    );
+    await setRules({ frequencyCap: "1/6s", quietHours: "off" });
+    await activate("hold-first", "lead", [{ id: "first", type: "send_email", template: "nurture-lead" }]);
+    await activate("hold-second", "mql", [{ id: "second", type: "send_email", template: "nurture-mql" }]);
     const email = "held@example.com";
     const contactId = await marketingContact(env.stack, email);
     await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "lead" });
@@ -119,11 +116,7 @@ describe("sending rules on real runs", () => {
     await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "mql" });
     const run = await startedRun(env.temporal, "hold-second", contactId, "stage/mql");
     const enrollmentId = await enrollmentOf(contactId, "hold-second");
-    await waitUntil(
-      async () => (await enrollmentDetail(enrollmentId)).next?.action === "deferred_send",
-      30_000,
-      "enrollment shown deferred",
-    );
+    await shownDeferred(enrollmentId);
     expect((await api(env.stack, "POST", "/v1/sequences/hold-second/pause")).status).toBe(200);
     await waitUntil(
       async () => (await run.query(sequenceRunViewQuery)).state === "paused",
@@ -162,23 +155,16 @@ describe("sending rules on real runs", () => {
     };
     const quietHours = `${hhmm(tokyoMinute - 60)}-${hhmm(tokyoMinute + 120)}`;
     const quietEnd = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 120 * 60_000).toISOString();
-    expect(
-      (await api(env.stack, "PUT", "/v1/sending/rules", { frequencyCap: "off", quietHours })).status,
-    ).toBe(200);
-    await defineAndActivate(
-      env.stack,
-      program("quiet", "opportunity", [{ id: "late-night", type: "send_email", template: "nurture-lead" }]),
-    );
+    await setRules({ frequencyCap: "off", quietHours });
+    await activate("quiet", "opportunity", [
+      { id: "late-night", type: "send_email", template: "nurture-lead" },
+    ]);
     const email = "tokyo@example.com";
     const contactId = await marketingContact(env.stack, email, { timeZone: "Asia/Tokyo" });
     await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "opportunity" });
     const run = await startedRun(env.temporal, "quiet", contactId, "stage/opportunity");
     const enrollmentId = await enrollmentOf(contactId, "quiet");
-    await waitUntil(
-      async () => (await enrollmentDetail(enrollmentId)).next?.action === "deferred_send",
-      30_000,
-      "enrollment shown deferred",
-    );
+    await shownDeferred(enrollmentId);
     const decision = await env.stack.store.sendDecision.findFirstOrThrow({ where: { contactId } });
     expect(decision).toMatchObject({
       decision: "defer",
@@ -197,20 +183,12 @@ describe("sending rules on real runs", () => {
   }, 120_000);
 
   test("a send that cannot go within its step's limit is recorded expired and the run goes on without it", async () => {
-    expect(
-      (await api(env.stack, "PUT", "/v1/sending/rules", { frequencyCap: "1/1h", quietHours: "off" })).status,
-    ).toBe(200);
-    await defineAndActivate(
-      env.stack,
-      program("expiry-first", "sql", [{ id: "first", type: "send_email", template: "nurture-lead" }]),
-    );
-    await defineAndActivate(
-      env.stack,
-      program("expiry-late", "evangelist", [
-        { id: "late", type: "send_email", template: "nurture-mql", expireAfter: "2s" },
-        { id: "mark", type: "update_contact", set: { properties: { afterExpiry: "yes" } } },
-      ]),
-    );
+    await setRules({ frequencyCap: "1/1h", quietHours: "off" });
+    await activate("expiry-first", "sql", [{ id: "first", type: "send_email", template: "nurture-lead" }]);
+    await activate("expiry-late", "evangelist", [
+      { id: "late", type: "send_email", template: "nurture-mql", expireAfter: "2s" },
+      { id: "mark", type: "update_contact", set: { properties: { afterExpiry: "yes" } } },
+    ]);
     const email = "expiring@example.com";
     const contactId = await marketingContact(env.stack, email);
     await api(env.stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "sql" });
