@@ -1,11 +1,11 @@
 // The HTTP API: express + zod, JSON in and out, problem+json errors.
+import type { Client } from "@temporalio/client";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
-import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { createApiMetrics } from "./metrics.ts";
@@ -32,12 +32,21 @@ export interface ApiDependencies {
   config: NurtureflowConfig;
   store: ContactStore;
   logger: Logger;
+  /**
+   * The Temporal client the API signals running enrollments with (pause, resume, archive, cancel).
+   * The caller owns it and closes it on shutdown; absent, the API sends no signals.
+   */
+  temporal?: () => Promise<Client>;
 }
 
 /** Every route of the API, declared in the registry; the OpenAPI document is generated from the same list. */
-export function apiRoutes(store: ContactStore, config: NurtureflowConfig, logger: Logger): RouteDefinition[] {
+export function apiRoutes(
+  store: ContactStore,
+  config: NurtureflowConfig,
+  logger: Logger,
+  temporal: (() => Promise<Client>) | null = null,
+): RouteDefinition[] {
   const linkSecrets = [config.publicUrl, config.linkSigningSecret, config.linkSigningPrevious] as const;
-  const temporal = lazyTemporalClient(config).get;
   return [
     ...contactRoutes({ store, config, temporal }),
     ...eventRoutes(store, config.defaultMarketingConsent),
@@ -46,12 +55,7 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig, logger
     ...metricsRoutes(store),
     ...trackingApiRoutes(store),
     ...trackerRoutes(),
-    ...sequenceRoutes({
-      store,
-      config,
-      temporal,
-      temporalUiUrl: "http://127.0.0.1:8233",
-    }),
+    ...sequenceRoutes({ store, config, temporal }),
     ...sendingRuleRoutes(store, config),
     ...emailFeedbackRoutes(store),
     // Links in emails work without an API key: their signed token is the authority. Tracking routes
@@ -62,14 +66,14 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig, logger
   ];
 }
 
-export function createApp({ config, store, logger }: ApiDependencies): express.Express {
+export function createApp({ config, store, logger, temporal }: ApiDependencies): express.Express {
   const app = express();
   app.disable("x-powered-by");
   const metrics = createApiMetrics(store);
   const routes: RouteDefinition[] = [
     ...operationsRoutes(store, metrics.registry),
     ...referenceRoutes(() => document),
-    ...apiRoutes(store, config, logger),
+    ...apiRoutes(store, config, logger, temporal ?? null),
   ];
   const document = openApiDocument(config.publicUrl, routes);
   const access = createAccessControl(config, store, logger);

@@ -4,6 +4,7 @@ import pino from "pino";
 import { openContactStore } from "../prisma/client.ts";
 import { loadConfig } from "../scripts/config/load-config.ts";
 import { announceReady } from "../scripts/dev-stack/supervised-process.ts";
+import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createApp } from "./app.ts";
 import { exitUnlessReadyForProduction } from "./auth/production-readiness.ts";
 
@@ -13,7 +14,9 @@ const config = loadConfig("api");
 const logger = pino({ level: config.logLevel, name: "api" });
 const store = openContactStore(config.databaseUrl);
 await exitUnlessReadyForProduction(config, store, logger);
-const app = createApp({ config, store, logger });
+// Connected on first use (the API starts while Temporal is down), closed on shutdown.
+const temporal = lazyTemporalClient(config);
+const app = createApp({ config, store, logger, temporal: temporal.get });
 const listening = () => {
   logger.info({ port: config.port }, "API listening");
   announceReady();
@@ -31,7 +34,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     logger.info({ signal }, "shutting down: finishing requests in flight");
     // close() stops accepting and closes idle keep-alive connections; busy ones close after their answer.
     server.close((error) => {
-      void store.$disconnect().finally(() => {
+      void Promise.allSettled([temporal.close(), store.$disconnect()]).finally(() => {
         logger.info("API stopped");
         process.exit(error ? 1 : 0);
       });

@@ -23,6 +23,8 @@ export interface NurtureflowConfig {
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
+  /** TEMPORAL_UI_URL: the Temporal Web UI that enrollment links point into. */
+  temporalUiUrl: string;
   /** TLS and API key for Temporal Cloud or a remote cluster; plain TCP for the local dev server. */
   temporalConnection: TemporalConnectionSettings;
   taskQueue: string;
@@ -125,6 +127,7 @@ export function parseConfig(variables: Record<string, string | undefined>): Nurt
     databaseUrl: env.DATABASE_URL,
     temporalAddress: env.TEMPORAL_ADDRESS,
     temporalNamespace: env.TEMPORAL_NAMESPACE,
+    temporalUiUrl: (env.TEMPORAL_UI_URL ?? "http://127.0.0.1:8233").replace(/\/+$/, ""),
     temporalConnection: temporalConnection(variables),
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     emailTaskQueue: env.TEMPORAL_EMAIL_TASK_QUEUE,

@@ -207,6 +207,7 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_UI_URL: settings.given.temporalUiUrl ?? `http://127.0.0.1:${ports.temporalUi}`,
     SMTP_URL: settings.given.smtpUrl ?? `smtp://127.0.0.1:${ports.smtp}`,
     HOST: settings.given.host ?? "127.0.0.1",
   };

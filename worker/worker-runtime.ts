@@ -11,6 +11,7 @@ import { createTemplateCatalog } from "../activities/email/template-catalog.ts";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createEnrollmentActivities } from "../activities/enrollment-activities.ts";
 import { createSegmentSweepActivities } from "../activities/segments/segment-sweep-activities.ts";
+import { createSendDecisionActivities } from "../activities/sending/send-decision-activity.ts";
 import { createSequenceRunActivities } from "../activities/sequences/run-activities.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import { createWebhookActivities } from "../activities/webhooks/send-webhook.ts";
@@ -74,6 +75,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       ...createSegmentSweepActivities(store),
       ...createSequenceRunActivities(store, config.sendingRules.defaultTimeZone),
       ...createWebhookActivities({ store, config }),
+      ...createSendDecisionActivities({ store, config }),
     },
   });
   const emailWorker = await Worker.create({

@@ -17,6 +17,7 @@ import {
 } from "@temporalio/workflow";
 import type { SequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
 import type { EnrollmentActivities } from "../activities/enrollment-activities.ts";
+import type { SendDecisionActivities } from "../activities/sending/send-decision-activity.ts";
 import type { SequenceRunActivities } from "../activities/sequences/run-activities.ts";
 import type { WebhookActivities } from "../activities/webhooks/send-webhook.ts";
 import type { ContactChange } from "../domain/sequences/contact-change.ts";
@@ -31,6 +32,7 @@ import {
   type RunState,
   startRun,
 } from "../domain/sequences/interpreter.ts";
+import { journalEntryView } from "../domain/sequences/journal-view.ts";
 import { sendLedgerKey } from "../domain/sequences/workflow-ids.ts";
 import { NfNextActionAt, NfSegment, NfStage, NfStatus, NfStep, NfVersion } from "./search-attributes.ts";
 import {
@@ -55,7 +57,7 @@ export interface SequenceRunInput {
 }
 
 /** Continue as new well before Temporal's own limits (50k events): a run signalled for every contact change stays small. */
-const HISTORY_BOUND = 1_000;
+export const HISTORY_BOUND = 1_000;
 /** How often a paused run looks at its sequence again, in case a resume signal was missed. */
 const PAUSE_RECHECK = "1 hour";
 
@@ -66,6 +68,15 @@ const enrollments = proxyActivities<EnrollmentActivities>({
 
 function runActivities(summary: string) {
   return proxyActivities<SequenceRunActivities>({
+    startToCloseTimeout: "30 seconds",
+    retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
+    summary,
+  });
+}
+
+// The decision is a short database transaction; retried until it answers, since a send waits on it.
+function sendingRules(summary: string) {
+  return proxyActivities<SendDecisionActivities>({
     startToCloseTimeout: "30 seconds",
     retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
     summary,
@@ -183,6 +194,30 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
     }
 
     if (action.kind === "send_email") {
+      // Frequency caps and quiet hours across sequences; runs recorded before they acted send at once.
+      if (action.category === "marketing" && patched("sending-rules")) {
+        const decision = await sendingRules(`${label}: sending rules`).applySendingRules({
+          contactId: input.contactId,
+          enrollmentId: input.enrollmentId,
+          stepId: action.stepId,
+          attempt: action.attempt,
+          category: action.category,
+          firstDueAt: new Date(action.firstDueAt).toISOString(),
+          ...(action.expiry ? { expiry: action.expiry } : {}),
+        });
+        if (decision.action !== "send") {
+          tell({
+            kind: "send_outcome",
+            at: Date.now(),
+            stepId: action.stepId,
+            outcome:
+              decision.action === "defer"
+                ? { status: "deferred", until: Date.parse(decision.until), reason: decision.reason }
+                : { status: "expired", reason: decision.reason },
+          });
+          continue;
+        }
+      }
       const email = proxyActivities<SequenceEmailActivities>({
         ...emailOptions,
         summary: `${label}: send ${action.template}`,
@@ -305,7 +340,7 @@ async function finish(
     enrollmentId: input.enrollmentId,
     status,
     exitReason,
-    steps: state?.journal.map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() })) ?? [],
+    steps: state?.journal.map(journalEntryView) ?? [],
   });
   return {
     enrollmentId: input.enrollmentId,
@@ -319,25 +354,28 @@ async function finish(
   };
 }
 
+function liveStatus(action: NextAction): "waiting" | "deferred" | "paused" | "running" {
+  if (action.kind === "hold") return "paused";
+  if (action.kind !== "wait") return "running";
+  return action.awaiting === "deferred_send" ? "deferred" : "waiting";
+}
+
 function viewOf(input: SequenceRunInput, state: RunState, action: NextAction): SequenceRunView {
   return {
     enrollmentId: input.enrollmentId,
     version: input.sequence.version,
-    state:
-      state.status === "running"
-        ? action.kind === "hold"
-          ? "paused"
-          : action.kind === "wait"
-            ? "waiting"
-            : "running"
-        : state.status,
+    state: state.status === "running" ? liveStatus(action) : state.status,
     stepId: action.kind === "done" ? null : action.stepId,
     exitReason: state.exitReason,
     emailsSent: Object.keys(state.sent).length,
     next:
       action.kind === "done"
         ? null
-        : { action: action.kind, at: action.kind === "wait" ? new Date(action.until).toISOString() : null },
+        : {
+            action:
+              action.kind === "wait" && action.awaiting === "deferred_send" ? "deferred_send" : action.kind,
+            at: action.kind === "wait" ? new Date(action.until).toISOString() : null,
+          },
     journal: state.journal,
   };
 }
@@ -345,7 +383,7 @@ function viewOf(input: SequenceRunInput, state: RunState, action: NextAction): S
 /** Search attributes and the run's current details, upserted only when they change. */
 function showProgress(input: SequenceRunInput, state: RunState, action: NextAction, shown: string): string {
   if (action.kind === "done") return shown;
-  const status = action.kind === "wait" ? "waiting" : action.kind === "hold" ? "paused" : "running";
+  const status = liveStatus(action);
   const until = action.kind === "wait" ? action.until : null;
   const key = [status, action.stepId, until, state.contact.stage, state.contact.segment].join("|");
   if (key === shown) return shown;

@@ -24,7 +24,8 @@ export const sequenceStatusSignal = defineSignal<["active" | "paused" | "archive
 export interface SequenceRunView {
   enrollmentId: string;
   version: number;
-  state: "running" | "waiting" | "paused" | "completed" | "exited" | "skipped";
+  /** deferred: a send the sending rules held back, tried again at `next.at`. */
+  state: "running" | "waiting" | "deferred" | "paused" | "completed" | "exited" | "skipped";
   stepId: string | null;
   exitReason: string | null;
   emailsSent: number;

@@ -124,3 +124,5 @@ export function createSendDecisionActivities(deps: SendDecisionDependencies) {
     },
   };
 }
+
+export type SendDecisionActivities = ReturnType<typeof createSendDecisionActivities>;

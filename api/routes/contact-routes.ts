@@ -51,17 +51,18 @@ export interface ContactRouteDependencies {
   store: ContactStore;
   /** defaultMarketingConsent: of a contact created without `marketingConsent`; erasureHashSecret: see suppression.ts. */
   config: Pick<NurtureflowConfig, "defaultMarketingConsent" | "erasureHashSecret">;
-  /** Erasure tells the contact's running programs to exit. */
-  temporal: () => Promise<Client>;
+  /** Erasure tells the contact's running programs to exit; without a client it answers 503. */
+  temporal: (() => Promise<Client>) | null;
 }
 
 const erased = (erasedAt: Date) =>
   new ProblemError(410, "Gone", `the contact was erased at ${erasedAt.toISOString()}`);
 
 /** Signals a run to exit; a run that has ended is not an error, Temporal being unreachable is (503). */
-function temporalCanceller(temporal: () => Promise<Client>): RunCanceller {
+function temporalCanceller(temporal: (() => Promise<Client>) | null): RunCanceller {
   return async (workflowId, reason) => {
     try {
+      if (!temporal) throw new Error("the API has no Temporal client");
       const client = await temporal();
       await client.workflow.getHandle(workflowId).signal(cancelEnrollmentSignal, reason);
       return true;

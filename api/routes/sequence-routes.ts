@@ -15,6 +15,7 @@ import {
 import type { NurtureflowConfig } from "../../domain/config.ts";
 import { checkDefinition } from "../../domain/sequences/definition-check.ts";
 import { durationMs } from "../../domain/sequences/duration.ts";
+import { journalEntryView } from "../../domain/sequences/journal-view.ts";
 import { SequenceDefinition } from "../../domain/sequences/sequence-schema.ts";
 import { simulate, type TimelineEntry } from "../../domain/sequences/simulator.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
@@ -42,11 +43,10 @@ import {
 
 export interface SequenceRouteDependencies {
   store: ContactStore;
-  config: Pick<NurtureflowConfig, "sendingRules" | "temporalNamespace">;
+  /** temporalUiUrl: the base of the Temporal Web UI for enrollment links. */
+  config: Pick<NurtureflowConfig, "sendingRules" | "temporalNamespace" | "temporalUiUrl">;
   /** Signals running enrollments (pause, resume, archive, cancel); null: signals are not sent. */
   temporal: (() => Promise<Client>) | null;
-  /** Base of the Temporal Web UI for enrollment links. */
-  temporalUiUrl: string;
 }
 
 async function checkedDefinition(store: ContactStore, body: unknown): Promise<SequenceDefinition> {
@@ -133,7 +133,7 @@ export function sequenceRoutes(deps: SequenceRouteDependencies): RouteDefinition
       startedAt: row.startedAt.toISOString(),
       endedAt: row.endedAt?.toISOString() ?? null,
       workflowId,
-      temporalUiUrl: `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`,
+      temporalUiUrl: `${deps.config.temporalUiUrl}/namespaces/${encodeURIComponent(deps.config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`,
     };
   };
 
@@ -302,7 +302,7 @@ export function sequenceRoutes(deps: SequenceRouteDependencies): RouteDefinition
           currentStep: live?.stepId ?? null,
           next: live?.next ?? null,
           steps: live
-            ? live.journal.map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() }))
+            ? live.journal.map(journalEntryView)
             : ((row.steps as Array<Record<string, unknown>> | null) ?? []),
         });
       },

@@ -94,6 +94,12 @@ export const ENVIRONMENT_VARIABLES = {
     fallback: "127.0.0.1:7233",
     meaning: "Temporal frontend (`npm run dev` sets it to its own dev server on `DEV_TEMPORAL_PORT`)",
   },
+  TEMPORAL_UI_URL: {
+    schema: urlOf(["http", "https"], "https://temporal-ui.example.com"),
+    fallback: "http://127.0.0.1:8233",
+    meaning:
+      "Temporal Web UI the enrollments' `temporalUiUrl` links into (`npm run dev` sets its own UI port)",
+  },
   TEMPORAL_NAMESPACE: { schema: text, fallback: "default", meaning: "Temporal namespace" },
   TEMPORAL_TASK_QUEUE: {
     schema: text,

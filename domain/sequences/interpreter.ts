@@ -42,6 +42,8 @@ export interface StepProgress {
   until?: number;
   /** For a send: when it first became due (expiry counts from here). */
   dueSince?: number;
+  /** For a send: how often the sending rules deferred it so far. */
+  deferrals?: number;
   /** wait_for_event: the awaited event happened. */
   matched?: boolean;
 }
@@ -101,6 +103,8 @@ export type NextAction =
       /** The step's own expiry duration; absent: the sending rules' default. */
       expiry?: string;
       category: SequenceDefinition["category"];
+      /** 0 the first time the step asks the sending rules, +1 after each deferral. */
+      attempt: number;
     }
   | { kind: "webhook"; stepId: string; url: string; reason: string }
   | {
@@ -360,6 +364,7 @@ function applyOutcome(definition: SequenceDefinition, state: RunState, fact: Fac
         return;
       case "deferred":
         state.progress.until = outcome.until;
+        state.progress.deferrals = (state.progress.deferrals ?? 0) + 1;
         record(state, {
           stepId: current.id,
           type: "send_email",
@@ -488,6 +493,7 @@ export function nextAction(definition: SequenceDefinition, state: RunState): Nex
         firstDueAt: progress.dueSince ?? progress.since,
         ...(step.expireAfter ? { expiry: step.expireAfter } : {}),
         category: definition.category,
+        attempt: progress.deferrals ?? 0,
       };
     case "webhook":
       return {

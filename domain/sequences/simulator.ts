@@ -15,6 +15,7 @@ import {
   startRun,
   updatedContact,
 } from "./interpreter.ts";
+import { journalEntryView } from "./journal-view.ts";
 import type { SequenceDefinition } from "./sequence-schema.ts";
 
 export type TimelineEntry =
@@ -145,14 +146,9 @@ export function simulate(
 
   const iso = (at: number) => new Date(at).toISOString();
   return {
-    steps: state.journal.map(({ at, until, ...entry }) => {
+    steps: state.journal.map((entry) => {
       const subject = entry.template && entry.outcome === "sent" ? rules.subjectOf(entry.template) : null;
-      return {
-        ...entry,
-        at: iso(at),
-        ...(until !== undefined ? { until: iso(until) } : {}),
-        ...(subject ? { subject } : {}),
-      };
+      return { ...journalEntryView(entry), ...(subject ? { subject } : {}) };
     }),
     ending: {
       status: state.status,

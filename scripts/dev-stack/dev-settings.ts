@@ -8,13 +8,18 @@ export interface DevSettings {
   dataDir: string;
   ports: { temporal: number; temporalUi: number; smtp: number; mailUi: number; embeddedPostgres: number };
   /** Set by the user, else null: the stack runs its own (embedded database, mail catcher, 127.0.0.1). */
-  given: { databaseUrl: string | null; smtpUrl: string | null; host: string | null };
+  given: {
+    databaseUrl: string | null;
+    smtpUrl: string | null;
+    host: string | null;
+    temporalUiUrl: string | null;
+  };
 }
 
 export function parseDevSettings(env: Record<string, string | undefined>, root: string): DevSettings {
   const settings = parseEnvironment(env);
   const dataDir = settings.NURTUREFLOW_DATA_DIR;
-  const given = (name: "DATABASE_URL" | "SMTP_URL" | "HOST") =>
+  const given = (name: "DATABASE_URL" | "SMTP_URL" | "HOST" | "TEMPORAL_UI_URL") =>
     (env[name]?.trim() ? settings[name] : null) ?? null;
   return {
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(root, dataDir),
@@ -25,6 +30,11 @@ export function parseDevSettings(env: Record<string, string | undefined>, root: 
       mailUi: settings.DEV_MAIL_UI_PORT,
       embeddedPostgres: settings.EMBEDDED_POSTGRES_PORT,
     },
-    given: { databaseUrl: given("DATABASE_URL"), smtpUrl: given("SMTP_URL"), host: given("HOST") },
+    given: {
+      databaseUrl: given("DATABASE_URL"),
+      smtpUrl: given("SMTP_URL"),
+      host: given("HOST"),
+      temporalUiUrl: given("TEMPORAL_UI_URL"),
+    },
   };
 }

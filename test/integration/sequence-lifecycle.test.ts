@@ -78,7 +78,11 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   stack = await startTestStack({
     smtpUrl: sink.url,
-    env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}`, WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET },
+    env: {
+      WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}`,
+      WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+      TEMPORAL_UI_URL: "https://temporal.example.test/ui/",
+    },
   });
   await stack.startWorker();
   temporal = await stack.temporal();
@@ -199,7 +203,9 @@ describe("real runs of the shortened example", () => {
       `/v1/enrollments/${encodeURIComponent(enrollments.body.enrollments[0].id)}`,
     );
     expect(detail.body.steps).toHaveLength(7);
-    expect(detail.body.temporalUiUrl).toContain(encodeURIComponent(handle.workflowId));
+    expect(detail.body.temporalUiUrl).toBe(
+      `https://temporal.example.test/ui/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`,
+    );
     recordHistory(handle.workflowId, "v1-example-no-click");
   });
 
@@ -247,6 +253,91 @@ describe("real runs of the shortened example", () => {
     expect(payload).toMatchObject({ contactId, stage: "mql", stepId: "tell-sales" });
     expect(hook?.body).not.toContain("clicker@example.com");
     recordHistory(handle.workflowId, "v1-example-click");
+  });
+
+  test("with a scripted timeline (an open, then a stage change) the run does what the simulation says, in order", async () => {
+    const definition = {
+      key: "scripted",
+      name: "Scripted timeline",
+      category: "marketing",
+      trigger: { type: "stage_entered", stage: "opportunity" },
+      goals: [{ type: "stage_reached", stage: "customer" }],
+      steps: [
+        { id: "intro", type: "send_email", template: "nurture-lead" },
+        {
+          id: "wait-open",
+          type: "wait_for_event",
+          event: { type: "email_opened", step: "intro" },
+          timeout: "20s",
+          then: [{ id: "follow", type: "send_email", template: "nurture-mql" }],
+          else: [{ id: "nudge", type: "send_email", template: "nurture-opportunity" }],
+        },
+        { id: "pause", type: "wait", duration: "20s" },
+        { id: "last", type: "send_email", template: "welcome" },
+      ],
+    };
+    expect((await api(stack, "POST", "/v1/sequences", definition)).status).toBe(201);
+    await api(stack, "POST", "/v1/sequences/scripted/activate");
+    const simulated = await api(stack, "POST", "/v1/sequences/scripted/simulate", {
+      contact: { stage: "opportunity", segment: "new", score: 0, properties: { country: "IT" } },
+      timeline: [
+        { after: "2s", event: { type: "email_opened", step: "intro" } },
+        { after: "4s", stage: "customer" },
+      ],
+    });
+    expect(simulated.status).toBe(200);
+
+    // The same timeline, played for real: the open once the intro is sent, the stage change once the
+    // follow-up is sent (both well inside the 20 s waits, as in the script).
+    const email = "scripted@example.com";
+    const contactId = await mqlContact(email);
+    await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "opportunity" });
+    const handle = await started("scripted", contactId, "stage/opportunity");
+    const intro = await sink.waitForMessage((m) => m.envelope.to.includes(email), 30_000);
+    const opened = await api(stack, "POST", "/v1/events", {
+      type: "email_opened",
+      contact: { id: contactId },
+      occurredAt: new Date().toISOString(),
+      properties: { messageId: intro.messageId },
+      idempotencyKey: `open-${contactId}`,
+    });
+    expect(opened.status).toBe(200);
+    await waitUntil(
+      async () => sink.messages().filter((m) => m.envelope.to.includes(email)).length === 2,
+      30_000,
+      "the follow-up",
+    );
+    await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "customer" });
+    await handle.result();
+
+    const enrollments = await api(stack, "GET", `/v1/enrollments?contactId=${contactId}&sequence=scripted`);
+    const detail = await api(
+      stack,
+      "GET",
+      `/v1/enrollments/${encodeURIComponent(enrollments.body.enrollments[0].id)}`,
+    );
+    const line = (step: any) => `${step.stepId ?? step.type}:${step.outcome}`;
+    expect(detail.body.steps.map(line)).toEqual(simulated.body.steps.map(line));
+    expect(detail.body.steps.map(line)).toEqual([
+      "intro:sent",
+      "wait-open:waiting",
+      "wait-open:then",
+      "follow:sent",
+      "pause:waiting",
+      "goal:exited",
+    ]);
+    expect(detail.body).toMatchObject({ status: "exited", exitReason: simulated.body.ending.reason });
+    // The emails the sink received, in order, are the simulation's sends.
+    const ledger = await stack.store.sendLedger.findMany({ where: { contactId } });
+    const templateOf = new Map(ledger.map((row) => [row.messageId, row.templateKey]));
+    const received = sink
+      .messages()
+      .filter((m) => m.envelope.to.includes(email))
+      .map((m) => templateOf.get(m.messageId ?? ""));
+    const planned = simulated.body.steps.filter((step: any) => step.outcome === "sent");
+    expect(received).toEqual(planned.map((step: any) => step.template));
+    expect(received).toEqual(["nurture-lead", "nurture-mql"]);
+    recordHistory(handle.workflowId, "v1-scripted-open-then-goal");
   });
 
   test("pausing holds a run before its send; resuming releases it", async () => {

@@ -14,6 +14,18 @@ describe("replay of recorded workflow histories", () => {
     expect(recorded.length).toBeGreaterThan(0);
   });
 
+  test("runs recorded before and after the sending rules acted on sends are both among them", () => {
+    const markers = recorded.map((file) => {
+      const text = readFileSync(`${HISTORIES}${file}`, "utf8");
+      const v1 = text.includes('"sequenceRunWorkflow"');
+      // Patch markers carry their id in a base64 JSON payload.
+      const patched = text.includes(Buffer.from('{"id":"sending-rules"').toString("base64").slice(0, 24));
+      return { v1, patched };
+    });
+    expect(markers.some(({ v1, patched }) => v1 && patched)).toBe(true);
+    expect(markers.some(({ v1, patched }) => v1 && !patched)).toBe(true);
+  });
+
   test.each(recorded)("%s replays without nondeterminism", async (file) => {
     quietTemporalRuntime();
     const history = JSON.parse(readFileSync(`${HISTORIES}${file}`, "utf8"));

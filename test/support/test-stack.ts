@@ -41,10 +41,10 @@ export async function startTestStack(options: {
     TEMPORAL_ADDRESS: inject("temporalAddress"),
     ...options.env,
   });
+  const temporalClient = lazyTemporalClient(baseConfig);
   const server: Server = await new Promise((resolve) => {
-    const listening = createApp({ config: baseConfig, store, logger }).listen(0, "127.0.0.1", () =>
-      resolve(listening),
-    );
+    const app = createApp({ config: baseConfig, store, logger, temporal: temporalClient.get });
+    const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
   });
   const address = server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -61,7 +61,6 @@ export async function startTestStack(options: {
     ...options.env,
   });
 
-  const temporalClient = lazyTemporalClient(config);
   const stack: TestStack = {
     config,
     temporal: temporalClient.get,

@@ -70,6 +70,7 @@ describe("steps", () => {
       data: { x: 1 },
       firstDueAt: T0,
       category: "marketing",
+      attempt: 0,
     });
     expect(r.sent("a", T0)).toEqual({ kind: "done", status: "completed", reason: null });
     expect(r.outcomes()).toEqual(["a:sent", "run:completed"]);
@@ -88,10 +89,12 @@ describe("steps", () => {
         outcome: { status: "deferred", until: deferredTo, reason: "quiet hours" },
       }),
     ).toMatchObject({ kind: "wait", until: deferredTo, awaiting: "deferred_send" });
+    // The second ask is attempt 1: the sending rules record one decision per attempt.
     expect(r.tell({ kind: "time", at: deferredTo })).toMatchObject({
       kind: "send_email",
       firstDueAt: T0,
       expiry: "1d",
+      attempt: 1,
     });
     r.tell({
       kind: "send_outcome",
