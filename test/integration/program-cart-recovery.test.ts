@@ -14,7 +14,7 @@ import {
   shortenedBuiltIn,
 } from "../support/program-test.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
 let sink: SmtpSink;
@@ -101,5 +101,26 @@ describe("cart recovery", () => {
     await post(event("cart_abandoned", email, { cartId: "cart-c" }));
     await waitUntil(async () => (await enrollments(contactId)).length > 0, 20_000);
     expect((await enrollments(contactId)).map((run) => run.entryKey)).toEqual(["cartId/cart-c"]);
+  });
+
+  test("the simulator agrees: only an order for the run's own cart ends it", async () => {
+    const simulated = (cartId: string) =>
+      api(stack, "POST", "/v1/sequences/cart-recovery/simulate", {
+        contact: { stage: "lead", segment: "waiting" },
+        entryKey: "cartId/cart-a",
+        timeline: [{ after: "5s", event: { type: "order_placed", properties: { cartId } } }],
+        horizon: "2m",
+      });
+    const bought = await simulated("cart-a");
+    expect(bought.status).toBe(200);
+    expect(
+      bought.body.steps.filter((step: any) => step.outcome === "sent").map((step: any) => step.stepId),
+    ).toEqual(["send-reminder"]);
+    expect(bought.body.ending).toMatchObject({
+      status: "exited",
+      reason: expect.stringMatching(/order_placed/),
+    });
+    const other = await simulated("another-cart");
+    expect(other.body.ending.status).toBe("completed");
   });
 });
