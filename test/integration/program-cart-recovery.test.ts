@@ -9,32 +9,27 @@ import {
   enrollmentsOf,
   contactEvent as event,
   mailTo,
+  type ProgramStack,
   postEvents,
-  publishProgram,
-  shortenedBuiltIn,
+  startProgramStack,
 } from "../support/program-test.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import type { SmtpSink } from "../support/smtp-sink.ts";
+import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
+let programs: ProgramStack;
 let sink: SmtpSink;
 let stack: TestStack;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({ smtpUrl: sink.url });
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("cart-recovery", {
-      durations: { "wait-before-reminder": "1s", "wait-before-incentive": "30s" },
-    }),
-  );
-  await stack.startWorker();
+  programs = await startProgramStack({
+    "cart-recovery": { durations: { "wait-before-reminder": "1s", "wait-before-incentive": "30s" } },
+  });
+  ({ stack, sink } = programs);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await sink?.stop();
+  await programs?.stop();
 });
 
 const post = (...events: unknown[]) => postEvents(stack, ...events);

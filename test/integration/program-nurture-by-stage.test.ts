@@ -9,44 +9,35 @@ import {
   createContact,
   enrollmentsOf,
   mailTo,
+  type ProgramStack,
   postEvents,
-  publishProgram,
-  shortenedBuiltIn,
+  startProgramStack,
 } from "../support/program-test.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import type { SmtpSink } from "../support/smtp-sink.ts";
+import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
+let programs: ProgramStack;
 let sink: SmtpSink;
 let stack: TestStack;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({ smtpUrl: sink.url });
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("nurture-lead", {
+  programs = await startProgramStack({
+    "nurture-lead": {
       durations: { "wait-before-ebook": "1s", "wait-before-report": "30s", "morning-report": "1s" },
-    }),
-  );
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("nurture-mql", {
+    },
+    "nurture-mql": {
       durations: { "wait-guide-click": "30s", "morning-tutorials": "1s", "wait-tutorials-click": "1s" },
-    }),
-  );
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("nurture-opportunity", {
+    },
+    "nurture-opportunity": {
       durations: { "wait-before-case-study": "1s", "wait-before-demo": "1s", "morning-demo": "1s" },
-    }),
-  );
-  await stack.startWorker();
+    },
+  });
+  ({ stack, sink } = programs);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await sink?.stop();
+  await programs?.stop();
 });
 
 const EMAIL = "climber@example.com";

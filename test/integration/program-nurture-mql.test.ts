@@ -11,13 +11,14 @@ import {
   createContact,
   enrollmentsOf,
   mailTo,
-  publishProgram,
-  shortenedBuiltIn,
+  type ProgramStack,
+  startProgramStack,
 } from "../support/program-test.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import type { SmtpSink } from "../support/smtp-sink.ts";
+import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
+let programs: ProgramStack;
 let sink: SmtpSink;
 let stack: TestStack;
 let receiver: http.Server;
@@ -36,25 +37,21 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   const { port } = receiver.address() as AddressInfo;
-  sink = await startSmtpSink();
-  stack = await startTestStack({
-    smtpUrl: sink.url,
-    env: { EMAIL_TRACKING: "on", WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}` },
-  });
   // The marketer's own version: their CRM's hook instead of the placeholder, seconds instead of days.
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("nurture-mql", {
-      durations: { "wait-guide-click": "8s", "morning-tutorials": "1s", "wait-tutorials-click": "2s" },
-      webhookUrl: `http://127.0.0.1:${port}/hooks/hot-lead`,
-    }),
+  programs = await startProgramStack(
+    {
+      "nurture-mql": {
+        durations: { "wait-guide-click": "8s", "morning-tutorials": "1s", "wait-tutorials-click": "2s" },
+        webhookUrl: `http://127.0.0.1:${port}/hooks/hot-lead`,
+      },
+    },
+    { EMAIL_TRACKING: "on", WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}` },
   );
-  await stack.startWorker();
+  ({ stack, sink } = programs);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await sink?.stop();
+  await programs?.stop();
   await new Promise((resolve) => receiver?.close(resolve));
 });
 

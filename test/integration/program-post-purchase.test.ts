@@ -11,39 +11,33 @@ import {
   createContact,
   enrollmentsOf,
   mailTo,
+  type ProgramStack,
   postEvents,
-  publishProgram,
-  shortenedBuiltIn,
+  startProgramStack,
 } from "../support/program-test.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import type { SmtpSink } from "../support/smtp-sink.ts";
+import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const EMAIL = "buyer@example.com";
+let programs: ProgramStack;
 let sink: SmtpSink;
 let stack: TestStack;
 let contactId = "";
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({ smtpUrl: sink.url });
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("post-purchase", { durations: { "wait-for-delivery": "2s" } }),
-  );
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("post-purchase-review", {
+  programs = await startProgramStack({
+    "post-purchase": { durations: { "wait-for-delivery": "2s" } },
+    "post-purchase-review": {
       durations: { "wait-after-delivery": "3s", "wait-before-cross-sell": "2s", "morning-cross-sell": "1s" },
-    }),
-  );
-  await stack.startWorker();
+    },
+  });
+  ({ stack, sink } = programs);
   contactId = await createContact(stack, EMAIL, "Jane Doe");
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await sink?.stop();
+  await programs?.stop();
 });
 
 function order(orderId: string, items: Array<{ name: string; quantity: number; price: number }>) {

@@ -10,17 +10,19 @@ import {
   contactState,
   enrollmentsOf,
   mailTo,
-  publishProgram,
-  shortenedBuiltIn,
+  type ProgramStack,
+  QUICK_LEAD_NURTURE,
   signUp,
+  startProgramStack,
 } from "../support/program-test.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import type { SmtpSink } from "../support/smtp-sink.ts";
+import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const SECOND_IN_DAYS = 1 / 86_400;
 const WIN_BACK = ["Ada, we have missed you", "Something to come back for", "Should we stop writing?"];
 
+let programs: ProgramStack;
 let sink: SmtpSink;
 let stack: TestStack;
 const contacts = { clicker: "", silent: "" };
@@ -32,25 +34,17 @@ const run = async (contactId: string) => (await enrollmentsOf(stack, contactId, 
 const subjects = (email: string) => mailTo(sink, email).map((message) => message.subject);
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({
-    smtpUrl: sink.url,
-    env: { EMAIL_TRACKING: "on", SEGMENT_SWEEP_INTERVAL: "1s" },
-  });
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("re-engagement", {
-      durations: { "wait-before-offer": "8s", "wait-before-last-call": "2s", "wait-for-answer": "2s" },
-    }),
+  programs = await startProgramStack(
+    {
+      "re-engagement": {
+        durations: { "wait-before-offer": "8s", "wait-before-last-call": "2s", "wait-for-answer": "2s" },
+      },
+      // Another marketing program, to show a lost contact hears nothing from marketing.
+      "nurture-lead": QUICK_LEAD_NURTURE,
+    },
+    { EMAIL_TRACKING: "on", SEGMENT_SWEEP_INTERVAL: "1s" },
   );
-  // Another marketing program, to show a lost contact hears nothing from marketing.
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("nurture-lead", {
-      durations: { "wait-before-ebook": "1s", "wait-before-report": "1s", "morning-report": "1s" },
-    }),
-  );
-  await stack.startWorker();
+  ({ stack, sink } = programs);
   // Three seconds of silence make a contact at_risk; lost by silence alone would take a day.
   await setThresholds({
     ...DEFAULT_SEGMENT_THRESHOLDS,
@@ -67,8 +61,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await sink?.stop();
+  await programs?.stop();
 });
 
 describe("re-engagement", () => {

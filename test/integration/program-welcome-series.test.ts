@@ -7,46 +7,39 @@ import {
   contactState,
   enrollmentsOf,
   mailTo,
+  type ProgramStack,
   postEvents,
-  publishProgram,
-  shortenedBuiltIn,
+  QUICK_LEAD_NURTURE,
   signUp,
+  startProgramStack,
 } from "../support/program-test.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import type { SmtpSink } from "../support/smtp-sink.ts";
+import type { TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const WELCOME = "Welcome to Nurtureflow";
+let programs: ProgramStack;
 let sink: SmtpSink;
 let stack: TestStack;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({ smtpUrl: sink.url });
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("welcome-series", {
+  programs = await startProgramStack({
+    "welcome-series": {
       durations: {
         "wait-before-top-reads": "8s",
         "morning-top-reads": "1s",
         "wait-before-toolkit": "1s",
         "morning-toolkit": "1s",
       },
-    }),
-  );
-  await publishProgram(stack, shortenedBuiltIn("welcome", { durations: {} }));
-  await publishProgram(
-    stack,
-    shortenedBuiltIn("nurture-lead", {
-      durations: { "wait-before-ebook": "1s", "wait-before-report": "1s", "morning-report": "1s" },
-    }),
-  );
-  await stack.startWorker();
+    },
+    welcome: { durations: {} },
+    "nurture-lead": QUICK_LEAD_NURTURE,
+  });
+  ({ stack, sink } = programs);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await sink?.stop();
+  await programs?.stop();
 });
 
 const subjects = (email: string) => mailTo(sink, email).map((message) => message.subject ?? "");

@@ -2,8 +2,8 @@
 // API with second-scale timings, events and contacts through the API, and reading back runs and mail.
 import { expect } from "vitest";
 import { BUILT_IN_SEQUENCES } from "../../domain/sequences/built-in-sequences.ts";
-import type { SmtpSink } from "./smtp-sink.ts";
-import { api, type TestStack } from "./test-stack.ts";
+import { type SmtpSink, startSmtpSink } from "./smtp-sink.ts";
+import { api, startTestStack, type TestStack } from "./test-stack.ts";
 
 export interface Shortening {
   /** Step id → the duration it gets instead: a wait's duration, a wait_for_event's timeout, or a
@@ -39,6 +39,38 @@ export async function publishProgram(stack: TestStack, definition: unknown): Pro
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const key = (definition as { key: string }).key;
   expect((await api(stack, "POST", `/v1/sequences/${key}/activate`)).status).toBe(200);
+}
+
+/** The lead nurture in seconds, for tests where it only has to run. */
+export const QUICK_LEAD_NURTURE: Shortening = {
+  durations: { "wait-before-ebook": "1s", "wait-before-report": "1s", "morning-report": "1s" },
+};
+
+export interface ProgramStack {
+  stack: TestStack;
+  sink: SmtpSink;
+  stop(): Promise<void>;
+}
+
+/** An SMTP sink, a stack with these settings, the built-ins shortened as given and live, a worker. */
+export async function startProgramStack(
+  programs: Record<string, Shortening>,
+  env: Record<string, string> = {},
+): Promise<ProgramStack> {
+  const sink = await startSmtpSink();
+  const stack = await startTestStack({ smtpUrl: sink.url, env });
+  for (const [key, shortening] of Object.entries(programs)) {
+    await publishProgram(stack, shortenedBuiltIn(key, shortening));
+  }
+  await stack.startWorker();
+  return {
+    stack,
+    sink,
+    async stop() {
+      await stack.stop();
+      await sink.stop();
+    },
+  };
 }
 
 let eventSeq = 0;
