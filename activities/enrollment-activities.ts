@@ -1,6 +1,8 @@
 // Enrollment bookkeeping in the contact store, called by the sequence workflows.
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { ContactStore } from "../prisma/client.ts";
+import { refreshSegments } from "./segments/contact-segments.ts";
+import { loadRuleSettings } from "./settings/rule-settings.ts";
 
 export interface FinishEnrollmentInput {
   enrollmentId: string;
@@ -14,14 +16,23 @@ export function createEnrollmentActivities(store: ContactStore) {
   return {
     /** Idempotent: a retried call finds the row already finished and leaves it as it is. */
     async finishEnrollment(input: FinishEnrollmentInput): Promise<void> {
-      await store.enrollment.updateMany({
-        where: { id: input.enrollmentId, status: "running" },
-        data: {
-          status: input.status,
-          exitReason: input.exitReason,
-          endedAt: new Date(),
-          ...(input.steps ? { steps: input.steps as Prisma.InputJsonValue } : {}),
-        },
+      await store.$transaction(async (tx) => {
+        const finished = await tx.enrollment.updateManyAndReturn({
+          where: { id: input.enrollmentId, status: "running" },
+          data: {
+            status: input.status,
+            exitReason: input.exitReason,
+            endedAt: new Date(),
+            ...(input.steps ? { steps: input.steps as Prisma.InputJsonValue } : {}),
+          },
+          select: { contactId: true },
+        });
+        // A win-back that ran to its end unanswered makes the contact lost (classify-segment.ts).
+        const [run] = finished;
+        if (input.status !== "completed" || !run) return;
+        await tx.$executeRaw`SELECT 1 FROM "Contact" WHERE id = ${run.contactId}::uuid FOR UPDATE`;
+        const { segments } = await loadRuleSettings(tx);
+        await refreshSegments(tx, [run.contactId], new Date(), segments);
       });
     },
   };

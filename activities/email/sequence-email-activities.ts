@@ -13,6 +13,7 @@ import { rewriteLinks } from "../../domain/email/link-rewriting.ts";
 import { deriveMessageId } from "../../domain/email/message-id.ts";
 import { classifySmtpFailure, redactAddresses, type SmtpFailure } from "../../domain/email/smtp-failure.ts";
 import { type TemplateTrackers, templateSender } from "../../domain/email/template-data.ts";
+import { receivesMarketing } from "../../domain/segments/segments.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import {
   erasedAddressKey,
@@ -90,6 +91,7 @@ interface ClaimRow {
   properties: unknown;
   marketingConsent: boolean;
   unsubscribedAt: Date | null;
+  segment: string;
   ledgerId: bigint | null;
   status: string | null;
   messageId: string | null;
@@ -138,7 +140,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
     const messageId = deriveMessageId(input.ledgerKey, senderDomain);
     const [row] = await store.$queryRaw<ClaimRow[]>`
       WITH contact AS (
-        SELECT id, email, name, properties, "marketingConsent", "unsubscribedAt"
+        SELECT id, email, name, properties, "marketingConsent", "unsubscribedAt", segment
         FROM "Contact" WHERE id = ${input.contactId}::uuid
       ), inserted AS (
         INSERT INTO "SendLedger"
@@ -154,7 +156,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         SELECT id, status, "messageId", error FROM "SendLedger"
         WHERE "businessKey" = ${input.ledgerKey} AND NOT EXISTS (SELECT 1 FROM inserted)
       )
-      SELECT c.id::text AS id, c.email, c.name, c.properties, c."marketingConsent", c."unsubscribedAt",
+      SELECT c.id::text AS id, c.email, c.name, c.properties, c."marketingConsent", c."unsubscribedAt", c.segment,
         l.id AS "ledgerId", l.status, l."messageId", l.error,
         lower(btrim(c.email)) AS "suppressionKey",
         (SELECT s.reason FROM "Suppression" s
@@ -224,7 +226,9 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
           ? `suppressed: ${suppressed}`
           : contact.unsubscribedAt || !contact.marketingConsent
             ? "no marketing consent"
-            : null;
+            : receivesMarketing(contact.segment)
+              ? null
+              : `segment ${contact.segment}: no marketing until they interact`;
         if (reason) {
           await store.sendLedger.update({
             where: { id: ledger.id },

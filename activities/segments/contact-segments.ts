@@ -28,6 +28,7 @@ interface ProfileRow {
   segmentCheckAt: Date | null;
   ordersInWindow: number;
   openCartAbandonedAt: Date | null;
+  winBackUnansweredAt: Date | null;
 }
 
 export interface SegmentMove {
@@ -46,7 +47,12 @@ function selectProfiles(now: Date, thresholds: SegmentThresholds, where: Prisma.
       (SELECT count(*)::int FROM "Order" o
         WHERE o."contactId" = c.id AND o."placedAt" > ${windowStart} AND o."placedAt" <= ${now}) AS "ordersInWindow",
       (SELECT max(k."abandonedAt") FROM "Cart" k
-        WHERE k."contactId" = c.id AND k.status = 'abandoned') AS "openCartAbandonedAt"
+        WHERE k."contactId" = c.id AND k.status = 'abandoned') AS "openCartAbandonedAt",
+      (SELECT max(e."endedAt") FROM "Enrollment" e
+        JOIN "SequenceVersion" v ON v."sequenceKey" = e."sequenceKey" AND v.version = e."sequenceVersion"
+        WHERE e."contactId" = c.id AND e.status = 'completed'
+          AND v.definition->'trigger'->>'type' = 'segment_entered'
+          AND v.definition->'trigger'->>'segment' = 'at_risk') AS "winBackUnansweredAt"
     FROM "Contact" c WHERE ${where} ${tail}`;
 }
 
@@ -62,6 +68,7 @@ function profileOf(row: ProfileRow): RfmProfile {
     hasQualifiedInterest:
       isLifecycleStage(row.lifecycleStage) && stageRank(row.lifecycleStage) >= stageRank("lead"),
     openCartAbandonedAt: row.openCartAbandonedAt,
+    winBackUnansweredAt: row.winBackUnansweredAt,
   };
 }
 

@@ -246,6 +246,7 @@ export function sequenceRoutes(deps: SequenceRouteDependencies): RouteDefinition
           {
             contact: body.contact,
             start,
+            ...(body.entryKey ? { entryKey: body.entryKey } : {}),
             timeline: timeline as TimelineEntry[],
             horizonMs: durationMs(body.horizon),
           },

@@ -57,6 +57,8 @@ export const SimulateBody = z
       timeZone: z.string().nullable().default(null),
     }),
     start: z.iso.datetime({ offset: true }).optional(),
+    /** The run's entry key, e.g. "cartId/c-1": a goal with sameEntry counts only events carrying it. */
+    entryKey: z.string().min(1).max(500).optional(),
     timeline: z
       .array(
         z.union([

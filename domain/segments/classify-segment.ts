@@ -19,6 +19,11 @@ export interface RfmProfile {
   hasQualifiedInterest: boolean;
   /** When the contact's open (not purchased, not emptied) cart was abandoned, if there is one. */
   openCartAbandonedAt: Date | null;
+  /**
+   * When a win-back (a program entered on at_risk) last ran to its end without an answer: its goals
+   * are the contact's return to activity, so a run that completed was never answered.
+   */
+  winBackUnansweredAt: Date | null;
 }
 
 function lastSignOfLife(profile: RfmProfile): number {
@@ -33,7 +38,8 @@ function lastSignOfLife(profile: RfmProfile): number {
 /**
  * Precedence, first match wins:
  * 1. ghost      anonymous: nothing else about them is reliable and they cannot be contacted.
- * 2. lost       no sign of life for lostAfterDays.
+ * 2. lost       no sign of life for lostAfterDays, or none since a win-back went unanswered: no more
+ *               marketing until they interact again (receivesMarketing).
  * 3. at_risk    no sign of life for atRiskAfterDays. Recency beats value: a silent hero needs win-back.
  * 4. hero       customer with heroOrders in the window, heroRevenue lifetime, seen within heroEngagedWithinDays.
  * 5. repeat     customer with repeatOrders in the window.
@@ -49,8 +55,10 @@ export function classifySegment(
   thresholds: SegmentThresholds,
 ): BehaviouralSegment {
   if (profile.isAnonymous) return "ghost";
-  const silentMs = now.getTime() - lastSignOfLife(profile);
+  const seen = lastSignOfLife(profile);
+  const silentMs = now.getTime() - seen;
   if (silentMs >= thresholds.lostAfterDays * DAY_MS) return "lost";
+  if (profile.winBackUnansweredAt && seen <= profile.winBackUnansweredAt.getTime()) return "lost";
   if (silentMs >= thresholds.atRiskAfterDays * DAY_MS) return "at_risk";
   if (profile.totalOrders > 0) {
     if (

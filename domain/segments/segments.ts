@@ -30,3 +30,11 @@ export function segmentTransition(
 ): SegmentTransition | null {
   return prev === next ? null : { from: prev, to: next };
 }
+
+/**
+ * Marketing email reaches neither the unreachable (ghost) nor the lost: a lost contact left a win-back
+ * unanswered or has been silent for months, and hears from marketing again once they interact.
+ */
+export function receivesMarketing(segment: string): boolean {
+  return segment !== "lost" && segment !== "ghost";
+}

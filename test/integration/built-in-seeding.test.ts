@@ -1,6 +1,7 @@
 // Issue 9: the built-in programs are seeded on first start and again on every upgrade, on the real
 // PostgreSQL: never duplicated (not even by two workers starting at once), a changed shipped definition
 // becomes a new version, and a program the marketer edited is never overwritten.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import {
   definitionDigest,
@@ -161,5 +162,50 @@ test("a version seeded before seeds were recorded is recognised by its content",
   // Key order does not change a digest: JSONB hands definitions back with their keys reordered.
   expect(definitionDigest({ a: 1, b: [{ c: 2, d: 3 }] })).toBe(
     definitionDigest({ b: [{ d: 3, c: 2 }], a: 1 }),
+  );
+});
+
+test("upgrading from the release before the programs were rewritten: new versions, one new program, the edit kept", async () => {
+  const previous = JSON.parse(
+    readFileSync(new URL("../fixtures/built-ins-previous-release.json", import.meta.url), "utf8"),
+  ) as Record<string, SequenceDefinition>;
+  const store = await freshStore();
+  expect((await seedBuiltInSequences(store, previous)).created.sort()).toEqual(Object.keys(previous).sort());
+  // The marketer had made the MQL nurture their own before upgrading.
+  const theirs = { ...(previous["nurture-mql"] as SequenceDefinition), name: "Our MQL nurture" };
+  await publishSequenceVersion(store, "nurture-mql", theirs);
+
+  const report = await seedBuiltInSequences(store);
+  const added = KEYS.filter((key) => !(key in previous));
+  expect(added).toEqual(["welcome-series"]);
+  expect(report.created).toEqual(added);
+  expect(report.kept).toEqual(["nurture-mql"]);
+  // Cart recovery already was what the issue asks for; every other program changed.
+  expect(report.unchanged).toEqual(["cart-recovery"]);
+  expect(report.upgraded.sort()).toEqual(
+    KEYS.filter((key) => key in previous && !["nurture-mql", "cart-recovery"].includes(key)),
+  );
+  for (const key of report.upgraded) {
+    const sequence = await store.sequence.findUniqueOrThrow({ where: { key } });
+    expect(sequence.activeVersion).toBe(2);
+    const live = await store.sequenceVersion.findUniqueOrThrow({
+      where: { sequenceKey_version: { sequenceKey: key, version: 2 } },
+    });
+    expect(definitionDigest(live.definition)).toBe(definitionDigest(BUILT_IN_SEQUENCES[key]));
+  }
+  const mql = await store.sequence.findUniqueOrThrow({
+    where: { key: "nurture-mql" },
+    include: { versions: true },
+  });
+  expect(mql.versions.map((version) => version.version).sort()).toEqual([1, 2]);
+  const edited = mql.versions.find((version) => version.version === 2);
+  expect((edited?.definition as { name?: string } | undefined)?.name).toBe("Our MQL nurture");
+
+  // Starting the upgraded release again writes nothing.
+  const again = await seedBuiltInSequences(store);
+  expect(again.created).toEqual([]);
+  expect(again.upgraded).toEqual([]);
+  expect(await store.sequenceVersion.count()).toBe(
+    Object.keys(previous).length + report.upgraded.length + 1 + added.length,
   );
 });

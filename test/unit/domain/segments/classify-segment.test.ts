@@ -23,6 +23,7 @@ function prospect(overrides: Partial<RfmProfile> = {}): RfmProfile {
     revenue: 0,
     hasQualifiedInterest: false,
     openCartAbandonedAt: null,
+    winBackUnansweredAt: null,
     ...overrides,
   };
 }
@@ -358,5 +359,37 @@ describe("time-driven changes", () => {
       expect(segmentOf(profile, new Date(next.getTime() - 1))).toBe(current);
       expect(segmentOf(profile, next)).not.toBe(current);
     }
+  });
+});
+
+describe("lost after an unanswered win-back", () => {
+  const atRisk = (overrides: Partial<RfmProfile> = {}) =>
+    customer(2, 300, {
+      lastActivityAt: daysAgo(T.atRiskAfterDays + 20),
+      lastOrderAt: daysAgo(200),
+      ...overrides,
+    });
+
+  it("is entered as soon as the win-back ends, long before lostAfterDays", () => {
+    expect(segmentOf(atRisk())).toBe("at_risk");
+    expect(segmentOf(atRisk({ winBackUnansweredAt: daysAgo(1) }))).toBe("lost");
+  });
+
+  it("stays lost as time passes: the sweep has nothing to schedule", () => {
+    const profile = atRisk({ winBackUnansweredAt: daysAgo(1) });
+    expect(nextTimeDrivenChangeAt(profile, now, T)).toBeNull();
+  });
+
+  it("is left by any sign of life after the win-back ended", () => {
+    expect(segmentOf(atRisk({ winBackUnansweredAt: daysAgo(2), lastActivityAt: daysAgo(1) }))).toBe("repeat");
+    expect(
+      segmentOf(
+        prospect({ hasQualifiedInterest: true, winBackUnansweredAt: daysAgo(2), lastActivityAt: daysAgo(1) }),
+      ),
+    ).toBe("lead");
+  });
+
+  it("does not outrank ghost", () => {
+    expect(segmentOf(atRisk({ isAnonymous: true, winBackUnansweredAt: daysAgo(1) }))).toBe("ghost");
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   BEHAVIOURAL_SEGMENTS,
   isBehaviouralSegment,
+  receivesMarketing,
   segmentTransition,
 } from "../../../../domain/segments/segments.ts";
 
@@ -37,5 +38,11 @@ describe("segmentTransition", () => {
 
   it("treats a first classification as a change from nothing", () => {
     expect(segmentTransition(null, "ghost")).toEqual({ from: null, to: "ghost" });
+  });
+});
+
+describe("receivesMarketing", () => {
+  it("is false only for the lost and the unreachable", () => {
+    expect(BEHAVIOURAL_SEGMENTS.filter((segment) => !receivesMarketing(segment))).toEqual(["ghost", "lost"]);
   });
 });

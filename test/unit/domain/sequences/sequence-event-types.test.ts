@@ -6,7 +6,7 @@ describe("eventTypesSequencesUse", () => {
   it("collects the event types of triggers and goals, nothing else", () => {
     const types = eventTypesSequencesUse(Object.values(BUILT_IN_SEQUENCES));
     expect(types).toEqual(expect.any(Set));
-    for (const type of ["cart_abandoned", "order_placed", "email_clicked", "review_posted"]) {
+    for (const type of ["cart_abandoned", "order_placed", "email_clicked"]) {
       expect(types.has(type)).toBe(true);
     }
     expect(types.has("page_view")).toBe(false);
