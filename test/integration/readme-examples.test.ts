@@ -168,7 +168,8 @@ async function filled(command: string): Promise<string> {
 /** Runs one curl of the README with bash; the wrapper keeps the body and the status apart. */
 async function curl(block: ShellBlock, command: Command): Promise<{ status: number; body: unknown }> {
   const script = [
-    `curl() { command curl -o "${output}/body" -w '%{http_code}' "$@" > "${output}/status"; }`,
+    // The body also goes to stdout, so a README pipeline (curl … | jq …) gets what a reader's would.
+    `curl() { command curl -o "${output}/body" -w '%{http_code}' "$@" > "${output}/status"; cat "${output}/body"; }`,
     ...block.preamble,
     await filled(command.text),
   ].join("\n");
