@@ -5,12 +5,8 @@
 //   (c) an uncached MJML render of the same template: the cost the compile-once cache avoids per message.
 // It creates (and drops) its own database on the local PostgreSQL and writes its section of BENCHMARKS.md.
 // `npm run bench` runs it after the other benchmarks; BENCH_ONLY=email runs it alone.
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
-import { fileURLToPath } from "node:url";
 import mjml2html from "mjml";
 import pino from "pino";
 import { SMTPServer } from "smtp-server";
@@ -23,6 +19,7 @@ import { TEMPLATES_DIR } from "../activities/email/templates-dir.ts";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { openContactStore } from "../prisma/client.ts";
 import { createBenchDatabase } from "./bench-database.ts";
+import { machineLines, writeSection } from "./bench-report.ts";
 
 const MESSAGES = Number(process.env.BENCH_EMAILS ?? 1000);
 const RENDERS = Number(process.env.BENCH_RENDERS ?? 200);
@@ -31,7 +28,6 @@ const SMTP_CONNECTIONS = 5;
 const ROUNDS = 3;
 const TEMPLATE = "welcome";
 const MAIL_FROM = "Lumen Analytics <hello@lumen.example>";
-const BENCHMARKS_FILE = fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
 // The run before the send path was cut to three statements per message (same machine, same settings):
 // kept so the section shows what the change bought next to the figures of the current run.
 const BEFORE = {
@@ -82,31 +78,6 @@ async function rate(
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
-function machine(): string[] {
-  const free = (() => {
-    try {
-      return execFileSync("free", ["-h"], { encoding: "utf8" }).split("\n")[1]?.replace(/\s+/g, " ").trim();
-    } catch {
-      return `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total`;
-    }
-  })();
-  return [
-    `- CPU: ${os.cpus()[0]?.model ?? "unknown"}, ${os.availableParallelism()} cores (nproc)`,
-    `- memory (free -h): ${free}`,
-    `- Node.js ${process.version}, ${os.platform()} ${os.release()}`,
-  ];
-}
-
-function writeSection(lines: string[]): void {
-  const existing = existsSync(BENCHMARKS_FILE) ? readFileSync(BENCHMARKS_FILE, "utf8") : "# Benchmarks\n";
-  const section = `## Email delivery\n\n${lines.join("\n")}\n`;
-  const pattern = /## Email delivery\n[\s\S]*?(?=\n## |$)/;
-  const updated = pattern.test(existing)
-    ? existing.replace(pattern, `${section.trimEnd()}\n`)
-    : `${existing.trimEnd()}\n\n${section}`;
-  writeFileSync(BENCHMARKS_FILE, `${updated.trimEnd()}\n`);
-}
 
 async function main(): Promise<void> {
   const sink = await startSink();
@@ -220,9 +191,9 @@ async function main(): Promise<void> {
       "",
       "Machine:",
       "",
-      ...machine(),
+      ...machineLines(),
     ];
-    writeSection(lines);
+    writeSection("Email delivery", lines);
     console.log(lines.join("\n"));
   } finally {
     transport.close();
@@ -232,5 +203,5 @@ async function main(): Promise<void> {
   }
 }
 
-const only = process.env.BENCH_ONLY;
-if (!only || only === "email") await main();
+const only = process.env.BENCH_ONLY?.split(",");
+if (!only || only.includes("email")) await main();
