@@ -178,10 +178,11 @@ export async function runLatency(
   const rows: LatencyRow[] = [];
   for (const { perSecond, changes } of schedule) rows.push(await latencyAt(stack, perSecond, changes));
   const lines = markdownTable(
-    ["target rate", "changes", "achieved rate", "p50", "p95", "p99", "max"],
+    ["target rate", "changes", "refused by the API", "achieved rate", "p50", "p95", "p99", "max"],
     rows.map((row) => [
       `${row.perSecond}/s`,
       row.changes,
+      row.refused,
       `${row.achievedPerSecond}/s`,
       ms(row.p50),
       ms(row.p95),

@@ -3,9 +3,16 @@
 // API, email delivery, sequence simulation), which print their figures. Small by default so it finishes in minutes on a laptop;
 // `npm run bench -- --size large` runs the sizes of issue #10 (2,000 contacts, 100,000 sleepers).
 // `--contacts N` sets the burst size, `--sleepers N` the parked enrollments; BENCH_ONLY=a,b runs only
-// the named parts (burst, latency, sleeping, ingest, sweep, tracking, email, simulate).
+// the named parts (burst, latency, sleeping, ingest, sweep, tracking, dev-memory, email, simulate).
 import { parseArgs } from "node:util";
-import { commandLine, machineLines, temporalCliVersion, versionLines, writeSection } from "./bench-report.ts";
+import {
+  commandLine,
+  machineLines,
+  markdownTable,
+  temporalCliVersion,
+  versionLines,
+  writeSection,
+} from "./bench-report.ts";
 import { runBurst, runLatency, runSleeping } from "./pipeline.bench.ts";
 import { startPipelineStack } from "./pipeline-stack.ts";
 
@@ -122,6 +129,35 @@ if (wanted("sweep")) {
 if (wanted("tracking")) {
   const { runTrackingApiBench } = await import("./tracking-api.bench.ts");
   console.log("tracking API", JSON.stringify(await runTrackingApiBench(), null, 2));
+}
+if (wanted("dev-memory")) {
+  const { runDevMemoryBench } = await import("./dev-memory.bench.ts");
+  const memory = await runDevMemoryBench();
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} with \`${commandLine()}\``,
+    "(bench/dev-memory.bench.ts): `npm run dev` on free ports with a fresh data folder, the embedded",
+    "database (no DATABASE_URL); resident memory (VmRSS) summed over the whole process tree, 10 s after",
+    "the stack reported it was running, and 5 s after the first welcome email reached the mail inbox.",
+    "Shared pages (the node binary) count once per process, so the sum is an upper bound.",
+    "",
+    LOAD_NOTE,
+    "",
+    ...machineLines(),
+    "",
+    ...markdownTable(
+      ["part", "after start", "after the first email"],
+      [
+        ...memory.parts.map((part) => [
+          part.name,
+          `${part.afterStartMiB} MiB`,
+          `${part.afterFirstEmailMiB} MiB`,
+        ]),
+        ["**whole stack**", `**${memory.afterStartMiB} MiB**`, `**${memory.afterFirstEmailMiB} MiB**`],
+      ],
+    ),
+  ];
+  writeSection("Engine: `npm run dev` memory", lines);
+  console.log(lines.join("\n"));
 }
 // Both run when they load; the email benchmark writes its own section of BENCHMARKS.md.
 if (wanted("email")) await import("./email-delivery.bench.ts");
