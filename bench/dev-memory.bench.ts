@@ -22,7 +22,7 @@ function processTree(root: number): Array<{ pid: number; name: string; rssKiB: n
       const status = readFileSync(`/proc/${entry}/status`, "utf8");
       const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, "m").exec(status)?.[1] ?? "";
       parents.set(Number(entry), Number(field("PPid")));
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").slice(0, 3).join(" ");
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
       info.set(Number(entry), {
         name: cmdline || field("Name"),
         rssKiB: Number.parseInt(field("VmRSS"), 10) || 0,
@@ -94,7 +94,7 @@ export async function runDevMemoryBench(): Promise<DevMemoryResult> {
     });
     await call(baseUrl, "PUT", `/v1/contacts/${created.body?.id}/stage`, { stage: "lead" });
     await waitFor("the welcome email in the mail inbox", 120_000, async () => {
-      const inbox = (await (await fetch(`http://127.0.0.1:${mailUi}/email`)).json()) as unknown[];
+      const inbox = (await (await fetch(`http://127.0.0.1:${mailUi}/api/email`)).json()) as unknown[];
       return inbox.length > 0;
     });
     await new Promise((resolve) => setTimeout(resolve, 5_000));
@@ -131,8 +131,11 @@ export async function runDevMemoryBench(): Promise<DevMemoryResult> {
       })),
     };
   } finally {
-    dev.kill("SIGINT");
-    await new Promise((resolve) => dev.once("exit", resolve));
+    const exited = new Promise((resolve) => dev.once("exit", resolve));
+    if (dev.exitCode === null && dev.signalCode === null) {
+      dev.kill("SIGINT");
+      await exited;
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

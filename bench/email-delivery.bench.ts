@@ -6,10 +6,8 @@
 // It creates (and drops) its own database on the local PostgreSQL and writes its section of BENCHMARKS.md.
 // `npm run bench` runs it after the other benchmarks; BENCH_ONLY=email runs it alone.
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import mjml2html from "mjml";
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { loadFileTemplate } from "../activities/email/file-templates.ts";
 import { createSequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
 import { createSmtpTransport } from "../activities/email/smtp-transport.ts";
@@ -18,8 +16,9 @@ import { getCompiledTemplate } from "../activities/email/template-compiler.ts";
 import { TEMPLATES_DIR } from "../activities/email/templates-dir.ts";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { openContactStore } from "../prisma/client.ts";
+import { startArrivalSink } from "./arrival-sink.ts";
 import { createBenchDatabase } from "./bench-database.ts";
-import { machineLines, writeSection } from "./bench-report.ts";
+import { machineLines, runConcurrently, writeSection } from "./bench-report.ts";
 
 const MESSAGES = Number(process.env.BENCH_EMAILS ?? 1000);
 const RENDERS = Number(process.env.BENCH_RENDERS ?? 200);
@@ -36,51 +35,19 @@ const BEFORE = {
   uncached: "213/s (rounds: 202, 276, 213)",
 };
 
-/** Accepts everything and keeps nothing, so every measurement pays the same, minimal, sink cost. */
-async function startSink(): Promise<{ url: string; received: () => number; stop: () => Promise<void> }> {
-  let received = 0;
-  const server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    closeTimeout: 1_000,
-    onData(stream, _session, callback) {
-      stream.on("end", () => {
-        received += 1;
-        callback();
-      });
-      stream.resume();
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received: () => received,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 /** Runs `count` tasks with at most `concurrency` in flight; returns tasks per second. */
 async function rate(
   count: number,
   concurrency: number,
   task: (index: number) => Promise<unknown>,
 ): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
+  return count / (await runConcurrently(count, concurrency, task));
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
-  const sink = await startSink();
+  const sink = await startArrivalSink();
   const database = await createBenchDatabase("email");
   const store = openContactStore(database.url, 10);
   const transport = createSmtpTransport({ smtpUrl: sink.url, pool: true, maxConnections: SMTP_CONNECTIONS });
@@ -159,7 +126,8 @@ async function main(): Promise<void> {
     const ledgerSent = await store.sendLedger.count({ where: { status: "sent" } });
     const expected = CONCURRENCY + MESSAGES * ROUNDS;
     if (ledgerSent !== expected) throw new Error(`ledger has ${ledgerSent} sent rows, expected ${expected}`);
-    if (sink.received() !== expected * 2 - CONCURRENCY) throw new Error(`sink received ${sink.received()}`);
+    if (sink.arrivals.size !== expected * 2 - CONCURRENCY)
+      throw new Error(`sink received ${sink.arrivals.size}`);
 
     const fmt = (values: number[]) =>
       `${median(values).toFixed(0)}/s (rounds: ${values.map((value) => value.toFixed(0)).join(", ")})`;

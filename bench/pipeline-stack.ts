@@ -22,7 +22,6 @@ import { fileURLToPath } from "node:url";
 import { Client, Connection } from "@temporalio/client";
 import { bundleWorkflowCode, NativeConnection, Worker } from "@temporalio/worker";
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { createSmtpTransport } from "../activities/email/smtp-transport.ts";
 import { publishSequenceVersion } from "../activities/sequences/sequence-catalog.ts";
 import { createApp } from "../api/app.ts";
@@ -34,65 +33,13 @@ import { type DevServer, startTemporalDevServer } from "../scripts/temporal-dev-
 import { freePort } from "../test/support/free-port.ts";
 import { quietTemporalRuntime } from "../test/support/quiet-runtime.ts";
 import { bundleWorkflows } from "../worker/workflow-bundle.ts";
+import { type ArrivalSink, startArrivalSink } from "./arrival-sink.ts";
 import { type BenchDatabase, createBenchDatabase } from "./bench-database.ts";
 import { runConcurrently } from "./bench-report.ts";
 
 /** Parks on a long wait; a stage change to `customer` (its goal) ends it. */
 export const SLEEPER_SEQUENCE = "bench-sleeper";
 const NOOP_QUEUE = "bench-noop";
-
-export interface ArrivalSink {
-  url: string;
-  /** performance.now() of each recipient's first accepted message. */
-  arrivals: Map<string, number>;
-  waitForArrivals(count: number, timeoutMs: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function startArrivalSink(): Promise<ArrivalSink> {
-  const arrivals = new Map<string, number>();
-  let waiter: { count: number; resolve: () => void } | null = null;
-  const server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    closeTimeout: 1_000,
-    onData(stream, session, callback) {
-      stream.on("end", () => {
-        const at = performance.now();
-        for (const { address } of session.envelope.rcptTo)
-          if (!arrivals.has(address)) arrivals.set(address, at);
-        if (waiter && arrivals.size >= waiter.count) waiter.resolve();
-        callback();
-      });
-      stream.resume();
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    arrivals,
-    waitForArrivals(count, timeoutMs) {
-      if (arrivals.size >= count) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${arrivals.size} of ${count} emails arrived within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiter = {
-          count,
-          resolve: () => {
-            clearTimeout(timer);
-            waiter = null;
-            resolve();
-          },
-        };
-      });
-    },
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 export interface PipelineStack {
   config: NurtureflowConfig;
