@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ContactStore } from "../prisma/client.ts";
+import { registerTriggerToSendHistogram } from "./trigger-latency-metric.ts";
 
 export interface ApiMetrics {
   registry: Registry;
@@ -34,6 +35,8 @@ export function createApiMetrics(store: ContactStore): ApiMetrics {
       this.set(await store.outbox.count({ where: { dispatchedAt: null } }));
     },
   });
+
+  registerTriggerToSendHistogram(registry, store);
 
   return {
     registry,

@@ -5,15 +5,9 @@
 //   (c) an uncached MJML render of the same template: the cost the compile-once cache avoids per message.
 // It creates (and drops) its own database on the local PostgreSQL and writes its section of BENCHMARKS.md.
 // `npm run bench` runs it after the other benchmarks; BENCH_ONLY=email runs it alone.
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import os from "node:os";
-import { fileURLToPath } from "node:url";
 import mjml2html from "mjml";
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { loadFileTemplate } from "../activities/email/file-templates.ts";
 import { createSequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
 import { createSmtpTransport } from "../activities/email/smtp-transport.ts";
@@ -22,7 +16,9 @@ import { getCompiledTemplate } from "../activities/email/template-compiler.ts";
 import { TEMPLATES_DIR } from "../activities/email/templates-dir.ts";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { openContactStore } from "../prisma/client.ts";
+import { startArrivalSink } from "./arrival-sink.ts";
 import { createBenchDatabase } from "./bench-database.ts";
+import { machineLines, runConcurrently, writeSection } from "./bench-report.ts";
 
 const MESSAGES = Number(process.env.BENCH_EMAILS ?? 1000);
 const RENDERS = Number(process.env.BENCH_RENDERS ?? 200);
@@ -31,7 +27,6 @@ const SMTP_CONNECTIONS = 5;
 const ROUNDS = 3;
 const TEMPLATE = "welcome";
 const MAIL_FROM = "Lumen Analytics <hello@lumen.example>";
-const BENCHMARKS_FILE = fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
 // The run before the send path was cut to three statements per message (same machine, same settings):
 // kept so the section shows what the change bought next to the figures of the current run.
 const BEFORE = {
@@ -40,76 +35,19 @@ const BEFORE = {
   uncached: "213/s (rounds: 202, 276, 213)",
 };
 
-/** Accepts everything and keeps nothing, so every measurement pays the same, minimal, sink cost. */
-async function startSink(): Promise<{ url: string; received: () => number; stop: () => Promise<void> }> {
-  let received = 0;
-  const server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    closeTimeout: 1_000,
-    onData(stream, _session, callback) {
-      stream.on("end", () => {
-        received += 1;
-        callback();
-      });
-      stream.resume();
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received: () => received,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 /** Runs `count` tasks with at most `concurrency` in flight; returns tasks per second. */
 async function rate(
   count: number,
   concurrency: number,
   task: (index: number) => Promise<unknown>,
 ): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
+  return count / (await runConcurrently(count, concurrency, task));
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-function machine(): string[] {
-  const free = (() => {
-    try {
-      return execFileSync("free", ["-h"], { encoding: "utf8" }).split("\n")[1]?.replace(/\s+/g, " ").trim();
-    } catch {
-      return `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total`;
-    }
-  })();
-  return [
-    `- CPU: ${os.cpus()[0]?.model ?? "unknown"}, ${os.availableParallelism()} cores (nproc)`,
-    `- memory (free -h): ${free}`,
-    `- Node.js ${process.version}, ${os.platform()} ${os.release()}`,
-  ];
-}
-
-function writeSection(lines: string[]): void {
-  const existing = existsSync(BENCHMARKS_FILE) ? readFileSync(BENCHMARKS_FILE, "utf8") : "# Benchmarks\n";
-  const section = `## Email delivery\n\n${lines.join("\n")}\n`;
-  const pattern = /## Email delivery\n[\s\S]*?(?=\n## |$)/;
-  const updated = pattern.test(existing)
-    ? existing.replace(pattern, `${section.trimEnd()}\n`)
-    : `${existing.trimEnd()}\n\n${section}`;
-  writeFileSync(BENCHMARKS_FILE, `${updated.trimEnd()}\n`);
-}
-
 async function main(): Promise<void> {
-  const sink = await startSink();
+  const sink = await startArrivalSink();
   const database = await createBenchDatabase("email");
   const store = openContactStore(database.url, 10);
   const transport = createSmtpTransport({ smtpUrl: sink.url, pool: true, maxConnections: SMTP_CONNECTIONS });
@@ -189,7 +127,8 @@ async function main(): Promise<void> {
     const ledgerSent = await store.sendLedger.count({ where: { status: "sent" } });
     const expected = CONCURRENCY + MESSAGES * ROUNDS;
     if (ledgerSent !== expected) throw new Error(`ledger has ${ledgerSent} sent rows, expected ${expected}`);
-    if (sink.received() !== expected * 2 - CONCURRENCY) throw new Error(`sink received ${sink.received()}`);
+    if (sink.arrivals.size !== expected * 2 - CONCURRENCY)
+      throw new Error(`sink received ${sink.arrivals.size}`);
 
     const fmt = (values: number[]) =>
       `${median(values).toFixed(0)}/s (rounds: ${values.map((value) => value.toFixed(0)).join(", ")})`;
@@ -221,9 +160,9 @@ async function main(): Promise<void> {
       "",
       "Machine:",
       "",
-      ...machine(),
+      ...machineLines(),
     ];
-    writeSection(lines);
+    writeSection("Email delivery", lines);
     console.log(lines.join("\n"));
   } finally {
     transport.close();
@@ -233,5 +172,5 @@ async function main(): Promise<void> {
   }
 }
 
-const only = process.env.BENCH_ONLY;
-if (!only || only === "email") await main();
+const only = process.env.BENCH_ONLY?.split(",");
+if (!only || only.includes("email")) await main();

@@ -7,7 +7,12 @@
 // ends before the row's lease does (the call's deadline), and only the lease holder can mark the row
 // delivered, so a slow dispatcher cannot deliver a row after another one took it over. A row Temporal
 // keeps rejecting is parked after a bounded number of attempts; an unreachable Temporal parks nothing.
+//
+// The loops wake the moment new rows commit (PostgreSQL NOTIFY from a rule on the table, which the
+// dispatcher LISTENs for on a connection of its own) and otherwise poll every `pollMs`: a lost
+// connection, a row due again after a failure and a contact's next row are all found by the poll.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from "@temporalio/client";
+import pg from "pg";
 import type { Logger } from "pino";
 import { entryStillHolds } from "../activities/outbox/entry-recheck.ts";
 import {
@@ -42,6 +47,8 @@ export interface OutboxDispatcherOptions {
   taskQueue: string;
   emailTaskQueue: string;
   pollMs: number;
+  /** The database to LISTEN on for new rows; without it the dispatcher only polls. */
+  listenUrl?: string;
   batchSize?: number;
   /** How long a claimed row stays leased to this dispatcher. */
   leaseMs?: number;
@@ -57,7 +64,16 @@ const LEASE_MARGIN_MS = 5_000;
 // One Temporal call answers within this, or the row is retried (a hanging call holds up one loop).
 const CALL_TIMEOUT_MS = 10_000;
 const DEFAULT_LOOPS = 4;
+/** The channel the Outbox table's insert rule notifies (migration 20261202101000_outbox_notify). */
+export const OUTBOX_CHANNEL = "nurtureflow_outbox";
+const RELISTEN_MS = 5_000;
 export const DEFAULT_OUTBOX_RETRY: OutboxRetryPolicy = { maxAttempts: 10, baseDelayMs: 1_000 };
+
+/** Waits for every call (none outlives the row's outcome being recorded), then throws the first failure. */
+async function settleAll(calls: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(calls)).find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+}
 
 /** The lease ran out before the row was delivered: another claim may own it now, so write nothing. */
 class LeaseExpiredError extends Error {}
@@ -66,19 +82,69 @@ export class OutboxDispatcher {
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly wakers = new Set<() => void>();
+  // Bumped by every notification: a loop whose pass began before the last one does not go to sleep.
+  private generation = 0;
+  private listener: pg.Client | null = null;
+  private relisten: NodeJS.Timeout | null = null;
+  private listening: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: OutboxDispatcherOptions) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.listening = this.listen();
     this.loop = this.run();
+  }
+
+  /** Settles once the dispatcher LISTENs for new rows (or gave up for now and polls). */
+  whenListening(): Promise<void> {
+    return this.listening;
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const wake of [...this.wakers]) wake();
+    this.wakeAll();
+    if (this.relisten) clearTimeout(this.relisten);
+    await this.listening;
+    await this.listener?.end().catch(() => {});
+    this.listener = null;
     await this.loop;
+  }
+
+  private wakeAll(): void {
+    this.generation += 1;
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  private async listen(): Promise<void> {
+    const { listenUrl, logger } = this.options;
+    if (!listenUrl || !this.running) return;
+    const client = new pg.Client({ connectionString: listenUrl });
+    const retry = (error: unknown) => {
+      if (this.listener === client) this.listener = null;
+      client.end().catch(() => {});
+      if (!this.running) return;
+      logger.warn(
+        { err: errorChain(error) },
+        `outbox LISTEN lost, polling every ${this.options.pollMs} ms: ${errorSummary(error)}`,
+      );
+      this.relisten ??= setTimeout(() => {
+        this.relisten = null;
+        this.listening = this.listen();
+      }, RELISTEN_MS);
+    };
+    client.on("error", retry);
+    client.on("notification", () => this.wakeAll());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.listener = client;
+      // Rows written while nobody listened are found by the pass this wakes.
+      this.wakeAll();
+    } catch (error) {
+      retry(error);
+    }
   }
 
   /** Delivers every row that is due now; returns how many were delivered. Used by the loop and by tests. */
@@ -138,6 +204,7 @@ export class OutboxDispatcher {
 
   private async claimLoop(): Promise<void> {
     while (this.running) {
+      const generation = this.generation;
       let delivered = 0;
       try {
         delivered = await this.dispatchDue();
@@ -147,7 +214,7 @@ export class OutboxDispatcher {
           `outbox dispatch pass failed: ${errorSummary(error)}`,
         );
       }
-      if (delivered > 0) continue;
+      if (delivered > 0 || generation !== this.generation) continue;
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
@@ -173,23 +240,26 @@ export class OutboxDispatcher {
       where: { contactId: row.contactId, status: "running" },
     });
     const runningWorkflowIds = new Set<string>();
-    for (const enrollment of running) {
-      const workflowId = sequenceWorkflowId(
-        enrollment.sequenceKey,
-        enrollment.contactId,
-        enrollment.entryKey,
-      );
-      try {
-        await this.withinLease(client, deadline, () =>
-          client.workflow.getHandle(workflowId).signal(contactChangedSignal, change),
+    // Each signal goes to another run, so they go at once; the contact's next row waits for all of them.
+    await settleAll(
+      running.map(async (enrollment) => {
+        const workflowId = sequenceWorkflowId(
+          enrollment.sequenceKey,
+          enrollment.contactId,
+          enrollment.entryKey,
         );
-        runningWorkflowIds.add(workflowId);
-      } catch (error) {
-        // No such run: its start failed after the enrollment row was written (Temporal was down),
-        // or it has just ended. Either way this change may still have to start it below.
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
-    }
+        try {
+          await this.withinLease(client, deadline, () =>
+            client.workflow.getHandle(workflowId).signal(contactChangedSignal, change),
+          );
+          runningWorkflowIds.add(workflowId);
+        } catch (error) {
+          // No such run: its start failed after the enrollment row was written (Temporal was down),
+          // or it has just ended. Either way this change may still have to start it below.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }),
+    );
     const entries = sequences.flatMap((sequence) => {
       const entryKey = entryKeyFor(sequence.definition.trigger, change);
       return entryKey ? [{ sequence, entryKey }] : [];
@@ -202,11 +272,14 @@ export class OutboxDispatcher {
       );
       return;
     }
-    for (const { sequence, entryKey } of entries) {
-      const workflowId = sequenceWorkflowId(sequence.key, row.contactId, entryKey);
-      if (runningWorkflowIds.has(workflowId)) continue;
-      await this.startRun(client, deadline, sequence, row, entryKey, workflowId);
-    }
+    // Each start is another sequence's run: at once too.
+    await settleAll(
+      entries.map(async ({ sequence, entryKey }) => {
+        const workflowId = sequenceWorkflowId(sequence.key, row.contactId, entryKey);
+        if (!runningWorkflowIds.has(workflowId))
+          await this.startRun(client, deadline, sequence, row, entryKey, workflowId);
+      }),
+    );
   }
 
   private async startRun(

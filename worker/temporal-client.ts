@@ -2,6 +2,7 @@
 // (and keep accepting work into the outbox) while Temporal is unreachable.
 import { Client, Connection } from "@temporalio/client";
 import type { TemporalConnectionSettings } from "../domain/temporal/temporal-connection-settings.ts";
+import { deadlineAwareRetryInterceptor } from "./deadline-aware-retry.ts";
 import { temporalConnectionOptions } from "./temporal-connection.ts";
 
 export interface TemporalTarget {
@@ -21,6 +22,7 @@ export function lazyTemporalClient(target: TemporalTarget): {
       pending ??= Connection.connect({
         ...temporalConnectionOptions(target.temporalAddress, target.temporalConnection),
         connectTimeout: "3 seconds",
+        interceptors: [deadlineAwareRetryInterceptor()],
       }).then(
         (opened) => {
           connection = opened;

@@ -108,6 +108,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     taskQueue: config.taskQueue,
     emailTaskQueue: config.emailTaskQueue,
     pollMs: config.outboxPollMs,
+    listenUrl: config.databaseUrl,
     retry: { maxAttempts: config.outboxMaxAttempts, baseDelayMs: config.outboxRetryBaseMs },
     logger,
   });

@@ -243,7 +243,7 @@ export const ENVIRONMENT_VARIABLES = {
   OUTBOX_POLL_MS: {
     schema: count,
     fallback: "500",
-    meaning: "how often the dispatcher looks for new outbox rows",
+    meaning: "fallback poll for outbox rows (new rows wake the dispatcher at once: NOTIFY)",
   },
   OUTBOX_MAX_ATTEMPTS: {
     schema: wholeNumber(1, Number.MAX_SAFE_INTEGER, "a whole number of at least 1"),
