@@ -1,25 +1,15 @@
 // `npm run demo:data` on a test database with a small population: it writes through the ingestion
 // code, every metrics route then has something to show over the six months, and a second run refuses
 // without writing anything.
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { writeDemoData } from "../support/demo-data.ts";
 import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
 
 const CONTACTS = 60;
 let stack: TestStack;
-let firstRun: ReturnType<typeof spawnSync>;
+let firstRun: ReturnType<typeof writeDemoData>;
 
-function runDemoData() {
-  return spawnSync(
-    process.execPath,
-    ["--import", "tsx", "scripts/demo-data.ts", "--contacts", String(CONTACTS)],
-    {
-      env: { ...process.env, DATABASE_URL: stack.config.databaseUrl },
-      encoding: "utf8",
-      timeout: 600_000,
-    },
-  );
-}
+const runDemoData = () => writeDemoData(stack.config.databaseUrl, CONTACTS);
 
 const sixMonths = () => {
   const from = new Date(Date.now() - 183 * 86_400_000).toISOString().slice(0, 10);
