@@ -15,13 +15,13 @@ import {
 import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-period.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { bucketLabel, periodEdges } from "./period-sql.ts";
+import { bucketLabel, metricQueries, periodEdges } from "./period-sql.ts";
 
 export async function customerMetrics(store: ContactStore, period: ReportPeriod): Promise<CustomerReport> {
   const { from, to } = periodEdges(period);
   const labelOf = (column: Prisma.Sql) =>
     Prisma.sql`CASE WHEN ${column} >= ${to} THEN ${AFTER_PERIOD_BUCKET} ELSE ${bucketLabel(column, period)} END`;
-  const [segments, attribution, lifetime, movements] = await Promise.all([
+  const [segments, attribution, lifetime, movements] = await metricQueries(store, [
     store.$queryRaw<SegmentOrdersRow[]>`
       WITH placed AS (
         SELECT o.id, o."contactId", o.total, c.segment,

@@ -7,11 +7,11 @@ import {
   scoreDriverReport,
 } from "../../domain/analytics/score-drivers.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { periodEdges } from "./period-sql.ts";
+import { metricQueries, periodEdges } from "./period-sql.ts";
 
 export async function scoringMetrics(store: ContactStore, period: ReportPeriod): Promise<ScoreDriverReport> {
   const { from, to } = periodEdges(period);
-  const [rules, mqlEntries] = await Promise.all([
+  const [rules, mqlEntries] = await metricQueries(store, [
     store.$queryRaw<RuleContributionRow[]>`
       WITH mql AS (
         SELECT DISTINCT ON ("contactId") "contactId", "occurredAt" AS at FROM "StageChange"

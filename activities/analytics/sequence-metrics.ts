@@ -9,14 +9,14 @@ import {
   type UnsubscribeRow,
 } from "../../domain/analytics/sequence-report.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { periodEdges } from "./period-sql.ts";
+import { metricQueries, periodEdges } from "./period-sql.ts";
 
 export async function sequenceMetrics(
   store: ContactStore,
   period: ReportPeriod,
 ): Promise<SequenceVersionReport[]> {
   const { from, to } = periodEdges(period);
-  const [outcomes, steps, unsubscribes] = await Promise.all([
+  const [outcomes, steps, unsubscribes] = await metricQueries(store, [
     store.$queryRaw<EnrollmentOutcomeRow[]>`
       WITH runs AS (
         SELECT "sequenceKey", "sequenceVersion",
