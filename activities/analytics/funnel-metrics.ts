@@ -32,11 +32,14 @@ export async function funnelMetrics(store: ContactStore, period: ReportPeriod): 
   const { from, to } = periodEdges(period);
   const rank = stageRankSql;
   const [now, aggregates] = await metricQueries(store, [
-    store.$queryRaw<Array<{ lifecycleStage: string | null; highestStage: string | null; contacts: number }>>`
+    (db) => db.$queryRaw<
+      Array<{ lifecycleStage: string | null; highestStage: string | null; contacts: number }>
+    >`
       SELECT "lifecycleStage", "highestStage", count(*)::int AS contacts FROM "Contact"
       WHERE "mergedIntoId" IS NULL
       GROUP BY GROUPING SETS (("lifecycleStage"), ("highestStage"))`,
-    store.$queryRaw<VisitAggregateRow[]>(Prisma.sql`
+    (db) =>
+      db.$queryRaw<VisitAggregateRow[]>(Prisma.sql`
       WITH entries AS (
         SELECT s."contactId", s."toStage" AS stage, s."fromStage", s."occurredAt" AS at, s.id
         FROM "StageChange" s

@@ -24,14 +24,25 @@ export function stageRankSql(column: Prisma.Sql): Prisma.Sql {
 }
 
 /**
- * Runs one metric's queries in a transaction with JIT compilation off. Their cost estimates (window
- * sorts, a subplan per order) pass jit_above_cost, and compiling then took longer than the queries
- * saved: the customers route on 1M contacts went from 8.9 s to 3.4 s without it (BENCHMARKS.md).
+ * Runs a metric's queries side by side, each in its own transaction with JIT compilation off: their
+ * cost estimates (window sorts, a subplan per order) pass jit_above_cost, and compiling then took
+ * longer than the queries saved (BENCHMARKS.md, "Journey metrics").
  */
-export async function metricQueries<const Q extends readonly Prisma.PrismaPromise<unknown>[]>(
+type MetricQuery = (db: Prisma.TransactionClient) => Prisma.PrismaPromise<unknown>;
+
+export function metricQueries<const Q extends readonly MetricQuery[]>(
   store: ContactStore,
   queries: Q,
-): Promise<{ -readonly [K in keyof Q]: Awaited<Q[K]> }> {
-  const [, ...results] = await store.$transaction([store.$executeRaw`SET LOCAL jit = off`, ...queries]);
-  return results as { -readonly [K in keyof Q]: Awaited<Q[K]> };
+): Promise<{ -readonly [K in keyof Q]: Awaited<ReturnType<Q[K]>> }> {
+  return Promise.all(
+    queries.map((query) =>
+      store.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SET LOCAL jit = off`;
+          return query(tx);
+        },
+        { timeout: 120_000 },
+      ),
+    ),
+  ) as Promise<{ -readonly [K in keyof Q]: Awaited<ReturnType<Q[K]>> }>;
 }

@@ -12,7 +12,7 @@ import { metricQueries, periodEdges } from "./period-sql.ts";
 export async function scoringMetrics(store: ContactStore, period: ReportPeriod): Promise<ScoreDriverReport> {
   const { from, to } = periodEdges(period);
   const [rules, mqlEntries] = await metricQueries(store, [
-    store.$queryRaw<RuleContributionRow[]>`
+    (db) => db.$queryRaw<RuleContributionRow[]>`
       WITH mql AS (
         SELECT DISTINCT ON ("contactId") "contactId", "occurredAt" AS at FROM "StageChange"
         WHERE "toStage" = 'mql' AND "occurredAt" >= ${from} AND "occurredAt" < ${to}
@@ -22,7 +22,7 @@ export async function scoringMetrics(store: ContactStore, period: ReportPeriod):
         count(DISTINCT p."contactId")::int AS contacts
       FROM mql JOIN "ScoreContribution" p ON p."contactId" = mql."contactId" AND p."occurredAt" <= mql.at
       GROUP BY p.rule`,
-    store.$queryRaw<Array<MqlEntryRow & { grouping: number }>>`
+    (db) => db.$queryRaw<Array<MqlEntryRow & { grouping: number }>>`
       SELECT source, GROUPING(source)::int AS grouping, count(*)::int AS entries,
         count(DISTINCT "contactId")::int AS contacts
       FROM "StageChange"
