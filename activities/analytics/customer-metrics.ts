@@ -15,14 +15,14 @@ import {
 import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-period.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { bucketLabel, metricQueries, periodEdges } from "./period-sql.ts";
+import { bucketLabel, periodEdges } from "./period-sql.ts";
 
 export async function customerMetrics(store: ContactStore, period: ReportPeriod): Promise<CustomerReport> {
   const { from, to } = periodEdges(period);
   const labelOf = (column: Prisma.Sql) =>
     Prisma.sql`CASE WHEN ${column} >= ${to} THEN ${AFTER_PERIOD_BUCKET} ELSE ${bucketLabel(column, period)} END`;
-  const [segments, attribution, lifetime, movements] = await metricQueries(store, [
-    (db) => db.$queryRaw<SegmentOrdersRow[]>`
+  const [segments, attribution, lifetime, movements] = await Promise.all([
+    store.$queryRaw<SegmentOrdersRow[]>`
       WITH placed AS (
         SELECT o.id, o."contactId", o.total, c.segment,
           NOT EXISTS (
@@ -51,7 +51,7 @@ export async function customerMetrics(store: ContactStore, period: ReportPeriod)
           ) = 2)::int AS "repeatBuyers"
         FROM buyers GROUP BY segment
       ) b ON b.segment = s.segment`,
-    (db) => db.$queryRaw<AttributionRow[]>`
+    store.$queryRaw<AttributionRow[]>`
       WITH placed AS (
         SELECT o.id, o."contactId", o."cartId", o.total, o."placedAt",
           EXISTS (
@@ -73,12 +73,12 @@ export async function customerMetrics(store: ContactStore, period: ReportPeriod)
       SELECT CASE WHEN "cartRecovery" THEN ${CART_RECOVERY_PROGRAM} ELSE ${POST_PURCHASE_PROGRAM} END AS program,
         count(*)::int AS orders, sum(total)::float8 AS revenue
       FROM placed WHERE "cartRecovery" OR "postPurchase" GROUP BY 1`,
-    (db) => db.$queryRaw<LifetimeValueRow[]>`
+    store.$queryRaw<LifetimeValueRow[]>`
       SELECT segment, count(*)::int AS customers, sum("orderCount")::int AS orders,
         sum("totalRevenue")::float8 AS revenue
       FROM "Contact" WHERE "orderCount" > 0 AND "mergedIntoId" IS NULL
       GROUP BY segment`,
-    (db) => db.$queryRaw<SegmentMovementRow[]>`
+    store.$queryRaw<SegmentMovementRow[]>`
       SELECT segment, 'current' AS kind, NULL AS bucket, count(*)::int AS memberships
       FROM "SegmentMembership" WHERE "leftAt" IS NULL GROUP BY segment
       UNION ALL

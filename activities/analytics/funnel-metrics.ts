@@ -13,7 +13,7 @@ import {
 import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-period.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { bucketLabel, metricQueries, periodEdges, stageRankSql } from "./period-sql.ts";
+import { bucketLabel, periodEdges, stageRankSql } from "./period-sql.ts";
 
 interface VisitAggregateRow {
   bucket: string | null;
@@ -31,15 +31,12 @@ interface VisitAggregateRow {
 export async function funnelMetrics(store: ContactStore, period: ReportPeriod): Promise<FunnelReport> {
   const { from, to } = periodEdges(period);
   const rank = stageRankSql;
-  const [now, aggregates] = await metricQueries(store, [
-    (db) => db.$queryRaw<
-      Array<{ lifecycleStage: string | null; highestStage: string | null; contacts: number }>
-    >`
+  const [now, aggregates] = await Promise.all([
+    store.$queryRaw<Array<{ lifecycleStage: string | null; highestStage: string | null; contacts: number }>>`
       SELECT "lifecycleStage", "highestStage", count(*)::int AS contacts FROM "Contact"
       WHERE "mergedIntoId" IS NULL
       GROUP BY GROUPING SETS (("lifecycleStage"), ("highestStage"))`,
-    (db) =>
-      db.$queryRaw<VisitAggregateRow[]>(Prisma.sql`
+    store.$queryRaw<VisitAggregateRow[]>(Prisma.sql`
       WITH entries AS (
         SELECT s."contactId", s."toStage" AS stage, s."fromStage", s."occurredAt" AS at, s.id
         FROM "StageChange" s

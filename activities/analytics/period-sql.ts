@@ -3,7 +3,6 @@
 import type { ReportPeriod } from "../../domain/analytics/report-period.ts";
 import { LIFECYCLE_STAGES } from "../../domain/lifecycle/stages.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import type { ContactStore } from "../../prisma/client.ts";
 
 /** The period's edges as parameters: ISO strings cast to the columns' type (UTC timestamps). */
 export function periodEdges(period: ReportPeriod): { from: Prisma.Sql; to: Prisma.Sql } {
@@ -21,28 +20,4 @@ export function bucketLabel(column: Prisma.Sql, period: ReportPeriod): Prisma.Sq
 /** A stage's place in the funnel (1-based; NULL for an unknown stage name). */
 export function stageRankSql(column: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`array_position(${[...LIFECYCLE_STAGES]}::text[], ${column})`;
-}
-
-/**
- * Runs a metric's queries side by side, each in its own transaction with JIT compilation off: their
- * cost estimates (window sorts, a subplan per order) pass jit_above_cost, and compiling then took
- * longer than the queries saved (BENCHMARKS.md, "Journey metrics").
- */
-type MetricQuery = (db: Prisma.TransactionClient) => Prisma.PrismaPromise<unknown>;
-
-export function metricQueries<const Q extends readonly MetricQuery[]>(
-  store: ContactStore,
-  queries: Q,
-): Promise<{ -readonly [K in keyof Q]: Awaited<ReturnType<Q[K]>> }> {
-  return Promise.all(
-    queries.map((query) =>
-      store.$transaction(
-        async (tx) => {
-          await tx.$executeRaw`SET LOCAL jit = off`;
-          return query(tx);
-        },
-        { timeout: 120_000 },
-      ),
-    ),
-  ) as Promise<{ -readonly [K in keyof Q]: Awaited<ReturnType<Q[K]>> }>;
 }

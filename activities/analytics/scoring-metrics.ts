@@ -7,12 +7,12 @@ import {
   scoreDriverReport,
 } from "../../domain/analytics/score-drivers.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { metricQueries, periodEdges } from "./period-sql.ts";
+import { periodEdges } from "./period-sql.ts";
 
 export async function scoringMetrics(store: ContactStore, period: ReportPeriod): Promise<ScoreDriverReport> {
   const { from, to } = periodEdges(period);
-  const [rules, mqlEntries] = await metricQueries(store, [
-    (db) => db.$queryRaw<RuleContributionRow[]>`
+  const [rules, mqlEntries] = await Promise.all([
+    store.$queryRaw<RuleContributionRow[]>`
       WITH mql AS (
         SELECT DISTINCT ON ("contactId") "contactId", "occurredAt" AS at FROM "StageChange"
         WHERE "toStage" = 'mql' AND "occurredAt" >= ${from} AND "occurredAt" < ${to}
@@ -22,7 +22,7 @@ export async function scoringMetrics(store: ContactStore, period: ReportPeriod):
         count(DISTINCT p."contactId")::int AS contacts
       FROM mql JOIN "ScoreContribution" p ON p."contactId" = mql."contactId" AND p."occurredAt" <= mql.at
       GROUP BY p.rule`,
-    (db) => db.$queryRaw<Array<MqlEntryRow & { grouping: number }>>`
+    store.$queryRaw<Array<MqlEntryRow & { grouping: number }>>`
       SELECT source, GROUPING(source)::int AS grouping, count(*)::int AS entries,
         count(DISTINCT "contactId")::int AS contacts
       FROM "StageChange"

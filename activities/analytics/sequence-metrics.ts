@@ -9,15 +9,15 @@ import {
   type UnsubscribeRow,
 } from "../../domain/analytics/sequence-report.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { metricQueries, periodEdges } from "./period-sql.ts";
+import { periodEdges } from "./period-sql.ts";
 
 export async function sequenceMetrics(
   store: ContactStore,
   period: ReportPeriod,
 ): Promise<SequenceVersionReport[]> {
   const { from, to } = periodEdges(period);
-  const [outcomes, steps, unsubscribes] = await metricQueries(store, [
-    (db) => db.$queryRaw<EnrollmentOutcomeRow[]>`
+  const [outcomes, steps, unsubscribes] = await Promise.all([
+    store.$queryRaw<EnrollmentOutcomeRow[]>`
       WITH runs AS (
         SELECT "sequenceKey", "sequenceVersion",
           CASE WHEN "endedAt" IS NULL OR "endedAt" >= ${to} THEN 'running' ELSE status END AS outcome,
@@ -28,7 +28,7 @@ export async function sequenceMetrics(
       FROM runs GROUP BY 1, 2, 3, 4`,
     // A step counts as deferred once per run however often the sending rules put it off; a step
     // deferred in the period but not yet attempted still shows, with no sends.
-    (db) => db.$queryRaw<EmailStepRow[]>`
+    store.$queryRaw<EmailStepRow[]>`
       WITH sends AS (
         SELECT e."sequenceKey", e."sequenceVersion", l."stepId", min(l."templateKey") AS "templateKey",
           min(l."createdAt") AS first,
@@ -55,7 +55,7 @@ export async function sequenceMetrics(
         coalesce(s.bounced, 0) AS bounced, coalesce(s.opened, 0) AS opened, coalesce(s.clicked, 0) AS clicked
       FROM sends s FULL JOIN deferrals d USING ("sequenceKey", "sequenceVersion", "stepId")
       ORDER BY 1, 2, least(s.first, d.first)`,
-    (db) => db.$queryRaw<UnsubscribeRow[]>`
+    store.$queryRaw<UnsubscribeRow[]>`
       SELECT e."sequenceKey", e."sequenceVersion", last."stepId", count(*)::int AS unsubscribed
       FROM "Contact" c
       CROSS JOIN LATERAL (
