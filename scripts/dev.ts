@@ -225,6 +225,7 @@ async function main(): Promise<void> {
     API            http://127.0.0.1:${config.port}   (docs: /docs, OpenAPI: /openapi.json)
     Temporal UI    http://127.0.0.1:${ports.temporalUi}   (every sequence run, its steps and search attributes)
     Mail inbox     http://127.0.0.1:${ports.mailUi}   (every email the worker sends lands here)
+    Dashboard      http://127.0.0.1:${config.port}/dashboard   (six months of demo data: DATABASE_URL=<the database below> npm run demo:data)
     Temporal       ${temporal.address}, namespace ${config.temporalNamespace}
     Database       ${databaseUrl.replace(/\/\/[^@]*@/, "//")}
     Data           ${dataDir}

@@ -1,5 +1,5 @@
-// Program effectiveness read from enrollments and the send ledger (domain/analytics/sequence-report.ts
-// says what each number counts).
+// Program effectiveness read from enrollments, the send ledger and the sending-rules decisions
+// (domain/analytics/sequence-report.ts says what each number counts).
 import type { ReportPeriod } from "../../domain/analytics/report-period.ts";
 import {
   type EmailStepRow,
@@ -26,19 +26,35 @@ export async function sequenceMetrics(
       )
       SELECT "sequenceKey", "sequenceVersion", outcome, "exitReason", count(*)::int AS runs
       FROM runs GROUP BY 1, 2, 3, 4`,
+    // A step counts as deferred once per run however often the sending rules put it off; a step
+    // deferred in the period but not yet attempted still shows, with no sends.
     store.$queryRaw<EmailStepRow[]>`
-      SELECT e."sequenceKey", e."sequenceVersion", l."stepId", min(l."templateKey") AS "templateKey",
-        count(*)::int AS attempted,
-        count(*) FILTER (WHERE l.status = 'sent' AND l."sentAt" < ${to})::int AS sent,
-        count(*) FILTER (WHERE l.status = 'deferred')::int AS deferred,
-        count(*) FILTER (WHERE l.status = 'suppressed')::int AS suppressed,
-        count(*) FILTER (WHERE l.status = 'bounced')::int AS bounced,
-        count(*) FILTER (WHERE l."firstOpenedAt" < ${to})::int AS opened,
-        count(*) FILTER (WHERE l."firstClickedAt" < ${to})::int AS clicked
-      FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
-      WHERE l."createdAt" >= ${from} AND l."createdAt" < ${to} AND l."stepId" IS NOT NULL
-      GROUP BY 1, 2, 3
-      ORDER BY 1, 2, min(l."createdAt")`,
+      WITH sends AS (
+        SELECT e."sequenceKey", e."sequenceVersion", l."stepId", min(l."templateKey") AS "templateKey",
+          min(l."createdAt") AS first,
+          count(*)::int AS attempted,
+          count(*) FILTER (WHERE l.status = 'sent' AND l."sentAt" < ${to})::int AS sent,
+          count(*) FILTER (WHERE l.status = 'suppressed')::int AS suppressed,
+          count(*) FILTER (WHERE l.status = 'bounced')::int AS bounced,
+          count(*) FILTER (WHERE l."firstOpenedAt" < ${to})::int AS opened,
+          count(*) FILTER (WHERE l."firstClickedAt" < ${to})::int AS clicked
+        FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
+        WHERE l."createdAt" >= ${from} AND l."createdAt" < ${to} AND l."stepId" IS NOT NULL
+        GROUP BY 1, 2, 3
+      ),
+      deferrals AS (
+        SELECT e."sequenceKey", e."sequenceVersion", d."stepId", min(d."decidedAt") AS first,
+          count(DISTINCT d."enrollmentId")::int AS deferred
+        FROM "SendDecision" d JOIN "Enrollment" e ON e.id = d."enrollmentId"
+        WHERE d.decision = 'defer' AND d."decidedAt" >= ${from} AND d."decidedAt" < ${to}
+        GROUP BY 1, 2, 3
+      )
+      SELECT "sequenceKey", "sequenceVersion", "stepId", coalesce(s."templateKey", '') AS "templateKey",
+        coalesce(s.attempted, 0) AS attempted, coalesce(s.sent, 0) AS sent,
+        coalesce(d.deferred, 0) AS deferred, coalesce(s.suppressed, 0) AS suppressed,
+        coalesce(s.bounced, 0) AS bounced, coalesce(s.opened, 0) AS opened, coalesce(s.clicked, 0) AS clicked
+      FROM sends s FULL JOIN deferrals d USING ("sequenceKey", "sequenceVersion", "stepId")
+      ORDER BY 1, 2, least(s.first, d.first)`,
     store.$queryRaw<UnsubscribeRow[]>`
       SELECT e."sequenceKey", e."sequenceVersion", last."stepId", count(*)::int AS unsubscribed
       FROM "Contact" c

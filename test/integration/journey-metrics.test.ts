@@ -251,6 +251,43 @@ async function writeFixture() {
       send("R7", "send-thanks", "A", "2026-11-05T12:00:00Z", "sent"),
     ],
   });
+  // Sending-rules decisions: a step counts as deferred once per run in the period. R1's reminder was
+  // put off once, R2's twice (one run), R4's at 11-30 23:30Z (Rome 12-01, after the period), R5's in
+  // October; R3's incentive was put off before its run exited (never attempted) and R7's review is
+  // still waiting: a step with deferrals and no send. R4's expired incentive is not a deferral (and
+  // no step of its own).
+  const decision = (
+    enrollmentId: string,
+    stepId: string,
+    key: keyof typeof ids,
+    attempt: number,
+    decision: string,
+    decidedAt: string,
+  ) => ({
+    enrollmentId,
+    stepId,
+    contactId: ids[key],
+    attempt,
+    category: "marketing",
+    decision,
+    reason: decision === "send" ? null : "quiet_hours",
+    deferUntil: decision === "defer" ? at(decidedAt) : null,
+    decidedAt: at(decidedAt),
+  });
+  await store.sendDecision.createMany({
+    data: [
+      decision("R1", "send-reminder", "A", 1, "defer", "2026-11-03T08:00:00Z"),
+      decision("R1", "send-reminder", "A", 2, "send", "2026-11-03T10:00:00Z"),
+      decision("R2", "send-reminder", "B", 1, "defer", "2026-11-04T09:30:00Z"),
+      decision("R2", "send-reminder", "B", 2, "defer", "2026-11-04T09:45:00Z"),
+      decision("R2", "send-reminder", "B", 3, "send", "2026-11-04T10:00:00Z"),
+      decision("R4", "send-reminder", "D", 1, "defer", "2026-11-30T23:30:00Z"),
+      decision("R5", "send-reminder", "E", 1, "defer", "2026-10-20T09:30:00Z"),
+      decision("R3", "send-incentive", "C", 1, "defer", "2026-11-07T08:00:00Z"),
+      decision("R4", "send-incentive", "D", 1, "expire", "2026-11-30T00:30:00Z"),
+      decision("R7", "send-review", "A", 1, "defer", "2026-11-06T12:00:00Z"),
+    ],
+  });
   const order = (
     id: string,
     key: keyof typeof ids,
@@ -433,13 +470,13 @@ describe("sequences", () => {
       sent: 3,
       suppressed: 1,
       bounced: 0,
-      deferred: 0,
+      deferred: 2,
       opened: 2,
       clicked: 1,
       unsubscribed: 1,
       rates: { open: 0.6667, click: 0.3333, clickToOpen: 0.5, unsubscribe: 0.3333, bounce: 0 },
     });
-    expect(cart.emailSteps[1]).toMatchObject({ attempted: 1, sent: 1, opened: 1, clicked: 0 });
+    expect(cart.emailSteps[1]).toMatchObject({ attempted: 1, sent: 1, deferred: 1, opened: 1, clicked: 0 });
     const welcome = sequences.find((row: any) => row.sequenceKey === "welcome");
     expect(welcome).toMatchObject({
       sequenceVersion: 2,
@@ -452,10 +489,13 @@ describe("sequences", () => {
       bounced: 1,
       rates: { bounce: 1, open: null },
     });
-    expect(sequences.find((row: any) => row.sequenceKey === "post-purchase")).toMatchObject({
-      enrolled: 1,
-      running: 1,
-    });
+    const postPurchase = sequences.find((row: any) => row.sequenceKey === "post-purchase");
+    expect(postPurchase).toMatchObject({ enrolled: 1, running: 1 });
+    expect(postPurchase.emailSteps.map((step: any) => [step.stepId, step.attempted, step.deferred])).toEqual([
+      ["send-thanks", 1, 0],
+      ["send-review", 0, 1],
+    ]);
+    expect(welcome.emailSteps[0].deferred).toBe(0);
   });
 
   test("an empty period has no programs", async () => {
