@@ -18,6 +18,7 @@ import { contactRoutes } from "./routes/contact-routes.ts";
 import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
+import { outboxRoutes } from "./routes/outbox-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { sendingRuleRoutes } from "./routes/sending-rule-routes.ts";
 import { sequenceRoutes } from "./routes/sequence-routes.ts";
@@ -50,6 +51,7 @@ export function apiRoutes(store: ContactStore, config: NurtureflowConfig): Route
       temporalUiUrl: "http://127.0.0.1:8233",
     }),
     ...sendingRuleRoutes(store, config),
+    ...outboxRoutes(store),
   ];
 }
 

@@ -1,7 +1,9 @@
 // Prometheus metrics of the API process (/metrics): request counts and latencies per route, the
-// outbox backlog (changes acknowledged but not yet handed to Temporal), and Node's default metrics.
+// outbox backlog (changes acknowledged but not yet handed to Temporal) and its parked rows, and
+// Node's default metrics.
 import type { NextFunction, Request, Response } from "express";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { countParkedRows } from "../activities/outbox/outbox-leases.ts";
 import type { ContactStore } from "../prisma/client.ts";
 
 export interface ApiMetrics {
@@ -28,10 +30,18 @@ export function createApiMetrics(store: ContactStore): ApiMetrics {
   });
   new Gauge({
     name: "nurtureflow_outbox_pending",
-    help: "Contact changes written but not yet delivered to Temporal",
+    help: "Contact changes written but not yet delivered to Temporal (parked ones not counted)",
     registers: [registry],
     async collect() {
-      this.set(await store.outbox.count({ where: { dispatchedAt: null } }));
+      this.set(await store.outbox.count({ where: { dispatchedAt: null, parkedAt: null } }));
+    },
+  });
+  new Gauge({
+    name: "nurtureflow_outbox_parked",
+    help: "Contact changes the dispatcher gave up on, waiting for an operator (GET /v1/outbox/parked)",
+    registers: [registry],
+    async collect() {
+      this.set(await countParkedRows(store));
     },
   });
 
