@@ -9,6 +9,7 @@ import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { docsPage } from "./docs-page.ts";
+import { healthRoute } from "./health.ts";
 import { rejectUnsafeJson } from "./json-guard.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -65,14 +66,7 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
   const metrics = createApiMetrics(store);
   app.use(metrics.observeRequests);
 
-  app.get("/healthz", async (_req, res) => {
-    try {
-      await store.$queryRaw`SELECT 1`;
-      res.json({ status: "ok" });
-    } catch {
-      res.status(503).json({ status: "unavailable", database: "unreachable" });
-    }
-  });
+  app.get("/healthz", healthRoute(store));
   app.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

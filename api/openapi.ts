@@ -116,7 +116,13 @@ export function openApiDocument(publicUrl: string, routes: readonly RouteDefinit
         },
       },
       "/healthz": {
-        get: { summary: "Liveness and database check", responses: { "200": { description: "OK" } } },
+        get: {
+          summary: "Database check and the dependencies workers found degraded (the SMTP relay)",
+          responses: {
+            "200": { description: "`ok`, or `degraded` naming each degraded component (the API serves)" },
+            "503": { description: "The database is unreachable" },
+          },
+        },
       },
       "/metrics": {
         get: {

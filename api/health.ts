@@ -1,0 +1,42 @@
+// GET /healthz: whether this API replica can serve (its database answers), and which dependencies the
+// workers last found degraded (ServiceHealth rows, written by the worker processes). A degraded
+// dependency leaves the answer 200: the API itself serves, and restarting it would fix nothing.
+import type { RequestHandler } from "express";
+import type { ContactStore } from "../prisma/client.ts";
+
+export interface HealthReport {
+  status: "ok" | "degraded" | "unavailable";
+  database: "ok" | "unreachable";
+  /** Per degraded component: what failed, since when, and how often since. */
+  degraded?: Record<string, { detail: string | null; since: string; failures: number }>;
+}
+
+export async function healthReport(store: ContactStore): Promise<HealthReport> {
+  let rows: Array<{ component: string; detail: string | null; since: Date; failures: number }>;
+  try {
+    rows = await store.serviceHealth.findMany({
+      where: { status: "degraded" },
+      select: { component: true, detail: true, since: true, failures: true },
+    });
+  } catch {
+    return { status: "unavailable", database: "unreachable" };
+  }
+  if (rows.length === 0) return { status: "ok", database: "ok" };
+  return {
+    status: "degraded",
+    database: "ok",
+    degraded: Object.fromEntries(
+      rows.map((row) => [
+        row.component,
+        { detail: row.detail, since: row.since.toISOString(), failures: row.failures },
+      ]),
+    ),
+  };
+}
+
+export function healthRoute(store: ContactStore): RequestHandler {
+  return async (_req, res) => {
+    const report = await healthReport(store);
+    res.status(report.status === "unavailable" ? 503 : 200).json(report);
+  };
+}
