@@ -3,29 +3,24 @@
 // leaves the pending gauge), never holds up other contacts' welcome emails, and POST
 // /v1/outbox/:id/retry delivers it once the cause is fixed. Before: the rows were parked with no way to
 // see or retry them but SQL, and the pending gauge counted them as backlog forever.
-import type { Client } from "@temporalio/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { createApiKey } from "../../api/auth/api-keys.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
-import { builtIn } from "../support/built-in.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import {
+  contactsEnteringLead,
+  createConsentingContact,
+  startParkingStack,
+  writeOversizedCartRow,
+} from "../support/outbox-rows.ts";
+import type { SmtpSink } from "../support/smtp-sink.ts";
+import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
 let sink: SmtpSink;
 let stack: TestStack;
-let temporal: Client;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({
-    smtpUrl: sink.url,
-    env: { OUTBOX_MAX_ATTEMPTS: "2", OUTBOX_RETRY_BASE_MS: "100" },
-  });
-  for (const key of ["welcome", "cart-recovery"])
-    await publishSequenceVersion(stack.store, key, builtIn(key));
-  temporal = await stack.temporal();
+  ({ sink, stack } = await startParkingStack(2));
   await stack.startWorker();
 });
 
@@ -34,11 +29,7 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-async function createContact(email: string): Promise<string> {
-  const created = await api(stack, "POST", "/v1/contacts", { email, name: "Pat", marketingConsent: true });
-  expect(created.status).toBe(201);
-  return created.body.id;
-}
+const createContact = (email: string) => createConsentingContact(stack, email);
 
 async function gauge(name: string): Promise<number> {
   const text = await (await fetch(`${stack.baseUrl}/metrics`)).text();
@@ -50,26 +41,9 @@ async function gauge(name: string): Promise<number> {
 describe("a parked row", () => {
   test("is listed and counted, holds up nobody, and a retry delivers it once the cause is fixed", async () => {
     const poisoned = await createContact("parked@example.com");
-    // Written before the API's size limit existed: a workflow input far beyond what Temporal accepts.
-    const poison = await stack.store.outbox.create({
-      data: {
-        kind: "event",
-        contactId: poisoned,
-        payload: {
-          kind: "event",
-          eventType: "cart_abandoned",
-          properties: { cartId: "c-parked", note: "x".repeat(3 * 1024 * 1024) },
-          occurredAt: new Date().toISOString(),
-        },
-      },
-    });
+    const poison = await writeOversizedCartRow(stack.store, poisoned, "c-parked");
     const others = ["ann", "ben"].map((name) => `${name}-parked@example.com`);
-    for (const email of others) {
-      const contactId = await createContact(email);
-      expect((await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "lead" })).status).toBe(
-        200,
-      );
-    }
+    await contactsEnteringLead(stack, others);
     for (const email of others) await sink.waitForMessage((m) => m.envelope.to.includes(email), 30_000);
     await waitUntil(
       async () => (await api(stack, "GET", "/v1/outbox/parked")).body.total === 1,
@@ -118,6 +92,7 @@ describe("a parked row", () => {
       30_000,
       "the retried row delivered",
     );
+    const temporal = await stack.temporal();
     const run = temporal.workflow.getHandle(sequenceWorkflowId("cart-recovery", poisoned, "cartId/c-parked"));
     expect((await run.describe()).status.name).toBe("RUNNING");
     expect(await gauge("nurtureflow_outbox_parked")).toBe(0);

@@ -16,8 +16,9 @@ import { publishSequenceVersion } from "../../activities/sequences/sequence-cata
 import type { HealthReport } from "../../api/health.ts";
 import { builtIn } from "../support/built-in.ts";
 import { directSendActivities } from "../support/direct-send.ts";
+import { contactsEnteringLead } from "../support/outbox-rows.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import { startTestStack, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const AUTH = { user: "nurtureflow", pass: "relay-secret" };
@@ -162,22 +163,6 @@ describe("a worker sending through a failing relay", () => {
     await stack.startWorker();
   });
 
-  async function enterLead(emails: string[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const email of emails) {
-      const created = await api(stack, "POST", "/v1/contacts", {
-        email,
-        name: "Pat",
-        marketingConsent: true,
-      });
-      expect(
-        (await api(stack, "PUT", `/v1/contacts/${created.body.id}/stage`, { stage: "lead" })).status,
-      ).toBe(200);
-      ids.push(created.body.id);
-    }
-    return ids;
-  }
-
   async function expectEachDeliveredOnce(emails: string[]) {
     for (const email of emails) await sink.waitForMessage((m) => m.envelope.to.includes(email), 90_000);
     const ledger = await stack.store.sendLedger.findMany({ where: { toAddress: { in: emails } } });
@@ -198,7 +183,7 @@ describe("a worker sending through a failing relay", () => {
   test("535 from the relay: /healthz degraded (200), failures counted, nobody suppressed; delivered once when it accepts again", async () => {
     sink.refuseAuth(true);
     const emails = ["ann-auth@example.com", "ben-auth@example.com"];
-    await enterLead(emails);
+    await contactsEnteringLead(stack, emails);
     await waitUntil(async () => (await health()).body.status === "degraded", 30_000, "/healthz degraded");
     const degraded = await health();
     expect(degraded.status).toBe(200);
@@ -232,7 +217,7 @@ describe("a worker sending through a failing relay", () => {
     const { port } = sink;
     await sink.stop();
     const emails = ["cat-down@example.com", "dan-down@example.com", "eve-down@example.com"];
-    await enterLead(emails);
+    await contactsEnteringLead(stack, emails);
     await waitUntil(async () => (await health()).body.status === "degraded", 30_000, "/healthz degraded");
     expect((await health()).body.degraded?.smtp?.detail).toMatch(/^connection: /);
     expect(await metric('nurtureflow_smtp_failures_total{kind="connection"}')).toBeGreaterThan(0);
