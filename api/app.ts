@@ -8,6 +8,7 @@ import type { ContactStore } from "../prisma/client.ts";
 import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
+import { isDatabaseUnavailable } from "./database-unavailable.ts";
 import { docsPage } from "./docs-page.ts";
 import { healthRoute } from "./health.ts";
 import { rejectUnsafeJson } from "./json-guard.ts";
@@ -116,6 +117,14 @@ export function createApp({ config, store, logger }: ApiDependencies): express.E
         ? `the body exceeds this route's limit of ${limit} bytes`
         : "the body is too large";
       return sendProblem(res, new ProblemError(413, "Content Too Large", detail));
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn("request failed: the database is unreachable");
+      res.setHeader("Retry-After", "5");
+      return sendProblem(
+        res,
+        new ProblemError(503, "Service Unavailable", "the database is unreachable; try again shortly"),
+      );
     }
     logger.error({ err: error instanceof Error ? error.message : String(error) }, "request failed");
     sendProblem(res, new ProblemError(500, "Internal Server Error"));
