@@ -7,7 +7,7 @@ import type { ContactStore } from "../prisma/client.ts";
 export interface HealthReport {
   status: "ok" | "degraded" | "unavailable";
   database: "ok" | "unreachable";
-  /** Per degraded component: what failed, since when, and how often since. */
+  /** Per degraded component: the kind of failure (never its message: this route is public), since when, how often. */
   degraded?: Record<string, { detail: string | null; since: string; failures: number }>;
 }
 

@@ -2,8 +2,8 @@
 // "smtp", SmtpFailureCount per kind) because the API process answers /healthz and /metrics.
 //
 // A relay failure (credentials, TLS, nobody answering) marks the relay degraded at once, with one
-// error line per outage across all workers (the one whose write flips the row); the first send that
-// goes through marks it ok again. A healthy worker does not write on every send: it looks at the row
+// error line from the worker whose write turned the row degraded; the first send that goes through
+// marks it ok again. A healthy worker does not write on every send: it looks at the row
 // only after it met a failure itself, or at most every RECHECK_MS, in case another worker left it
 // degraded.
 import type { Logger } from "pino";
@@ -28,7 +28,8 @@ export function createSmtpHealth(
   return {
     async relayFailed(kind, message) {
       failedSinceRecovery = true;
-      const detail = `${kind}: ${redactAddresses(message)}`.slice(0, 500);
+      // /healthz is public: the row names the kind only; the relay's own words go to the log.
+      const detail = kind;
       const [row] = await store.$queryRaw<Array<{ wasDegraded: boolean; failures: number }>>`
         WITH previous AS (SELECT status FROM "ServiceHealth" WHERE component = ${SMTP_COMPONENT})
         INSERT INTO "ServiceHealth" (component, status, detail, failures, since, "updatedAt")
@@ -43,7 +44,7 @@ export function createSmtpHealth(
       if (!row?.wasDegraded) {
         logger.error(
           { component: SMTP_COMPONENT, kind },
-          `SMTP relay failing (${detail}): sends stay pending and are retried; nobody is suppressed. Check SMTP_URL, its credentials and TLS`,
+          `SMTP relay failing (${kind}: ${redactAddresses(message).slice(0, 300)}): sends stay pending and are retried; nobody is suppressed. Check SMTP_URL, its credentials and TLS`,
         );
       }
     },

@@ -192,7 +192,7 @@ describe("a worker sending through a failing relay", () => {
       database: "ok",
       degraded: {
         smtp: {
-          detail: expect.stringMatching(/^auth: .*535/),
+          detail: "auth",
           since: expect.any(String),
           failures: expect.any(Number),
         },
@@ -219,7 +219,7 @@ describe("a worker sending through a failing relay", () => {
     const emails = ["cat-down@example.com", "dan-down@example.com", "eve-down@example.com"];
     await contactsEnteringLead(stack, emails);
     await waitUntil(async () => (await health()).body.status === "degraded", 30_000, "/healthz degraded");
-    expect((await health()).body.degraded?.smtp?.detail).toMatch(/^connection: /);
+    expect((await health()).body.degraded?.smtp?.detail).toBe("connection");
     expect(await metric('nurtureflow_smtp_failures_total{kind="connection"}')).toBeGreaterThan(0);
     expect(await stack.store.suppression.count()).toBe(0);
 
