@@ -74,7 +74,7 @@ async function request(base: string, method: string, path: string, body?: unknow
 
 /** One client: contact, a batch of events (an abandoned cart among them), lead, then (every other) mql. */
 async function client(base: string, until: number, tally: Tally): Promise<void> {
-  while (Date.now() < until) {
+  for (let round = 0; Date.now() < until; round++) {
     const email = `soak-${randomUUID()}@example.com`;
     const created = await request(base, "POST", "/v1/contacts", { email, marketingConsent: true });
     tally.requests += 1;
@@ -102,7 +102,7 @@ async function client(base: string, until: number, tally: Tally): Promise<void> 
     tally.requests += 1;
     if (lead.status === 200) tally.leads += 1;
     else tally.failures.push(`lead ${lead.status}`);
-    if (tally.contacts % 2 === 0) {
+    if (round % 2 === 1) {
       const mql = await request(base, "PUT", `/v1/contacts/${id}/stage`, { stage: "mql" });
       tally.requests += 1;
       if (mql.status === 200) tally.mqls += 1;
