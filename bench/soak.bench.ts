@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: CLIENTS }, () => client(base, until, tally)));
     const loadSeconds = (Date.now() - started) / 1000;
 
-    // Drain: every outbox row delivered, every one-email run finished, every email recorded sent.
+    // Drain: every outbox row delivered, every email recorded sent and received, every one-email run closed.
     const expectedEmails = tally.leads + tally.mqls;
     const drainStart = Date.now();
     for (;;) {
@@ -189,10 +189,14 @@ async function main(): Promise<void> {
       if (Date.now() - drainStart > DRAIN_TIMEOUT_MS) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    const drainSeconds = (Date.now() - drainStart) / 1000;
-
     const client_ = await temporal.get();
     const runs = async (query: string) => (await client_.workflow.count(query)).count;
+    // A run closes just after its email is recorded, and Temporal's visibility lags a little behind.
+    const oneEmailRuns = `(NfSequence = "soak-lead" OR NfSequence = "soak-mql") AND ExecutionStatus = "Completed"`;
+    while ((await runs(oneEmailRuns)) < expectedEmails && Date.now() - drainStart < DRAIN_TIMEOUT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const drainSeconds = (Date.now() - drainStart) / 1000;
     const db = {
       contacts: await store.contact.count(),
       events: await store.event.count(),
