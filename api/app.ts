@@ -8,6 +8,7 @@ import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
 import { createAccessControl } from "./auth/authorize.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
+import { isDatabaseUnavailable } from "./database-unavailable.ts";
 import { createApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ProblemError, sendProblem } from "./problem.ts";
@@ -17,6 +18,7 @@ import { emailFeedbackRoutes } from "./routes/email-feedback-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { operationsRoutes } from "./routes/operations-routes.ts";
+import { outboxRoutes } from "./routes/outbox-routes.ts";
 import { referenceRoutes } from "./routes/reference-routes.ts";
 import { scoringRoutes } from "./routes/scoring-routes.ts";
 import { sendingRuleRoutes } from "./routes/sending-rule-routes.ts";
@@ -63,6 +65,7 @@ export function apiRoutes(
     ...unsubscribeRoutes(createUnsubscribeLinks(...linkSecrets), store),
     ...trackingRoutes(createTrackingLinks(...linkSecrets), store, logger),
     ...dashboardRoutes(),
+    ...outboxRoutes(store),
   ];
 }
 
@@ -86,6 +89,14 @@ export function createApp({ config, store, logger, temporal }: ApiDependencies):
     if (error instanceof ProblemError) return sendProblem(res, error);
     if ((error as { type?: string }).type === "entity.parse.failed") {
       return sendProblem(res, new ProblemError(400, "Bad Request", "the body is not valid JSON"));
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn("request failed: the database is unreachable");
+      res.setHeader("Retry-After", "5");
+      return sendProblem(
+        res,
+        new ProblemError(503, "Service Unavailable", "the database is unreachable; try again shortly"),
+      );
     }
     logger.error({ err: error instanceof Error ? error.message : String(error) }, "request failed");
     sendProblem(res, new ProblemError(500, "Internal Server Error"));

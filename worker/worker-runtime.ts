@@ -1,22 +1,16 @@
 // Everything one worker process runs: the sequence worker, the email worker on its own task queue
 // (so its rate can be bounded on its own) and the outbox dispatcher. Tests start it in-process.
-import { heartbeat } from "@temporalio/activity";
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
 import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
-import { loadDkimKey } from "../activities/email/dkim-key.ts";
-import { createSequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
-import { createSmtpTransport } from "../activities/email/smtp-transport.ts";
-import { createTemplateCatalog } from "../activities/email/template-catalog.ts";
-import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
 import { createEnrollmentActivities } from "../activities/enrollment-activities.ts";
 import { createSegmentSweepActivities } from "../activities/segments/segment-sweep-activities.ts";
 import { createSendDecisionActivities } from "../activities/sending/send-decision-activity.ts";
 import { createSequenceRunActivities } from "../activities/sequences/run-activities.ts";
-import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import { createWebhookActivities } from "../activities/webhooks/send-webhook.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
+import { createEmailWorker } from "./email-worker.ts";
 import { OutboxDispatcher } from "./outbox-dispatcher.ts";
 import { ensureSearchAttributes } from "./search-attribute-check.ts";
 import { ensureSegmentSweepSchedule } from "./segment-sweep-schedule.ts";
@@ -57,14 +51,6 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     temporalConnectionOptions(config.temporalAddress, config.temporalConnection),
   );
   const workflowBundle = options.workflowBundle ?? (await loadWorkflowBundle());
-  const transport = createSmtpTransport({
-    smtpUrl: config.smtpUrl,
-    pool: true,
-    maxConnections: config.smtpMaxConnections,
-    rateLimitPerSecond: config.emailRateLimitPerSecond ?? undefined,
-    dkim: config.dkim ? await loadDkimKey(config.dkim) : undefined,
-  });
-
   const sequenceWorker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
@@ -78,29 +64,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       ...createSendDecisionActivities({ store, config }),
     },
   });
-  const emailWorker = await Worker.create({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.emailTaskQueue,
-    // On SIGTERM a send already talking to SMTP finishes instead of being cancelled mid-message
-    // (docker-compose gives the worker 60 s before it kills it).
-    shutdownGraceTime: "30 seconds",
-    activities: createSequenceEmailActivities({
-      store,
-      transport,
-      templates: createTemplateCatalog(store),
-      unsubscribeLinks: createUnsubscribeLinks(config.publicUrl, config.linkSigningSecret),
-      tracking: config.emailTracking ? createTrackingLinks(config.publicUrl, config.linkSigningSecret) : null,
-      heartbeat: () => heartbeat(),
-      mailFrom: config.mailFrom,
-      senderPostalAddress: config.senderPostalAddress,
-      erasureHashSecret: config.erasureHashSecret,
-      logger,
-    }),
-    ...(config.emailRateLimitPerSecond
-      ? { maxTaskQueueActivitiesPerSecond: config.emailRateLimitPerSecond }
-      : {}),
-  });
+  const { worker: emailWorker, transport } = await createEmailWorker({ connection, config, store, logger });
 
   const dispatcher = new OutboxDispatcher({
     store,

@@ -230,6 +230,9 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
           contactId: input.contactId,
           templateKey: action.template,
           templateData: { ...action.data, ...entryTemplateData(input.trigger) },
+          // Extra input fields only: a replayed history's recorded input is not compared, so no patch.
+          firstDueAt: new Date(action.firstDueAt).toISOString(),
+          ...(action.expiry ? { expiry: action.expiry } : {}),
         });
         tell({
           kind: "send_outcome",

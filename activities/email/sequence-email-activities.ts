@@ -6,14 +6,25 @@
 // the sequence the enrollment runs, never by the template: a caller cannot republish a marketing template
 // as transactional to reach unsubscribed contacts. A transactional sequence may only send transactional
 // templates; a marketing template there is refused before anything is written.
+//
+// A relay failure (credentials, TLS, no relay answering) is nobody's address's fault: the send stays
+// pending and Temporal retries it with backoff, the relay is reported degraded (smtp-health.ts), and a
+// marketing send still failing past its step's expiry is given up as expired rather than sent days late.
 import { ApplicationFailure } from "@temporalio/common";
-import type { Transporter } from "nodemailer";
+import type { SendMailOptions, Transporter } from "nodemailer";
 import type { Logger } from "pino";
 import { rewriteLinks } from "../../domain/email/link-rewriting.ts";
 import { deriveMessageId } from "../../domain/email/message-id.ts";
-import { classifySmtpFailure, redactAddresses, type SmtpFailure } from "../../domain/email/smtp-failure.ts";
+import {
+  classifySmtpFailure,
+  redactAddresses,
+  relayFailureKind,
+  type SmtpFailure,
+} from "../../domain/email/smtp-failure.ts";
 import { type TemplateTrackers, templateSender } from "../../domain/email/template-data.ts";
 import { receivesMarketing } from "../../domain/segments/segments.ts";
+import { DEFAULT_SEND_EXPIRY } from "../../domain/sending/send-decision.ts";
+import { durationMs } from "../../domain/sequences/duration.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import {
   erasedAddressKey,
@@ -23,6 +34,8 @@ import {
 } from "../consent/suppression.ts";
 import type { TrackingLinks } from "../tracking/tracking-links.ts";
 import { withCommerceData } from "./commerce-template-data.ts";
+import type { SendAttempt } from "./send-attempt.ts";
+import type { SmtpHealth } from "./smtp-health.ts";
 import { buildMarketingHeaders } from "./smtp-transport.ts";
 import type { ResolvedTemplate, TemplateCatalog } from "./template-catalog.ts";
 import type { UnsubscribeLinks } from "./unsubscribe-links.ts";
@@ -35,6 +48,10 @@ export interface SendSequenceEmailInput {
   templateKey: string;
   /** Step content and entry data (cart, order); the contact, sender and links are filled in here. */
   templateData: Record<string, unknown>;
+  /** ISO instant the step first became due; absent (runs recorded earlier): its first attempt's schedule. */
+  firstDueAt?: string;
+  /** The step's expiry ("3d" by default): a marketing send not through by then is expired. */
+  expiry?: string;
 }
 
 export type SendOutcome =
@@ -42,6 +59,7 @@ export type SendOutcome =
   | { status: "already_sent"; messageId: string }
   | { status: "suppressed"; reason: string }
   | { status: "bounced"; messageId: string }
+  | { status: "expired"; reason: string }
   | { status: "skipped"; reason: string };
 
 export interface SequenceEmailDependencies {
@@ -57,20 +75,24 @@ export interface SequenceEmailDependencies {
   erasureHashSecret: string;
   logger: Logger;
   /**
-   * Tells Temporal the attempt is alive (the activity's heartbeat). A worker that dies mid-send stops
-   * heartbeating, so the attempt times out and is retried within seconds, not after startToCloseTimeout.
+   * The Temporal attempt running the send (send-attempt.ts): its heartbeat (a worker that dies mid-send
+   * stops heartbeating, so the attempt is retried within seconds) and the signal that aborts the SMTP
+   * exchange when the attempt is cancelled or about to time out. Absent when called outside a worker.
    */
-  heartbeat?: () => void;
+  attempt?: () => SendAttempt;
+  /** Where relay failures and recoveries are reported; absent: not reported. */
+  health?: SmtpHealth;
+  now?: () => Date;
 }
 
 const HEARTBEAT_EVERY_MS = 2_000;
 
 // Heartbeats for as long as the SMTP exchange lasts: a slow but live send must not look like a dead
 // worker, or a second attempt would send while the first is still talking to the server.
-async function whileHeartbeating<T>(heartbeat: (() => void) | undefined, work: () => Promise<T>): Promise<T> {
-  if (!heartbeat) return work();
-  heartbeat();
-  const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+async function whileHeartbeating<T>(attempt: SendAttempt | undefined, work: () => Promise<T>): Promise<T> {
+  if (!attempt) return work();
+  attempt.heartbeat();
+  const timer = setInterval(() => attempt.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await work();
   } finally {
@@ -78,7 +100,7 @@ async function whileHeartbeating<T>(heartbeat: (() => void) | undefined, work: (
   }
 }
 
-const FINAL_LEDGER_STATES = new Set(["sent", "bounced", "suppressed"]);
+const FINAL_LEDGER_STATES = new Set(["sent", "bounced", "suppressed", "expired"]);
 export const MARKETING_TEMPLATE_IN_TRANSACTIONAL_SEQUENCE =
   "a transactional sequence may only send transactional templates";
 const NO_ADDRESS: SendOutcome = { status: "skipped", reason: "contact has no email address" };
@@ -102,6 +124,15 @@ interface ClaimRow {
 
 export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
   const { store, transport, templates, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  function expiryReason(input: SendSequenceEmailInput, attempt: SendAttempt | undefined): string | null {
+    const due = input.firstDueAt ? new Date(input.firstDueAt) : (attempt?.firstScheduledAt ?? null);
+    if (!due) return null;
+    const expiry = input.expiry ?? DEFAULT_SEND_EXPIRY;
+    if (now().getTime() <= due.getTime() + durationMs(expiry)) return null;
+    return `not sent within ${expiry} of ${due.toISOString()}, when it was due`;
+  }
   const { domain: senderDomain, ...sender } = templateSender(deps.mailFrom, deps.senderPostalAddress);
   const erasedPads = erasedAddressPads(deps.erasureHashSecret);
 
@@ -199,10 +230,11 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
             await store.sendLedger.findUniqueOrThrow({ where: { businessKey: input.ledgerKey } });
       if (ledger.status === "sent") return { status: "already_sent", messageId: ledger.messageId };
       if (FINAL_LEDGER_STATES.has(ledger.status)) {
-        return ledger.status === "bounced"
-          ? { status: "bounced", messageId: ledger.messageId }
-          : { status: "suppressed", reason: ledger.error ?? "suppressed" };
+        if (ledger.status === "bounced") return { status: "bounced", messageId: ledger.messageId };
+        if (ledger.status === "expired") return { status: "expired", reason: ledger.error ?? "expired" };
+        return { status: "suppressed", reason: ledger.error ?? "suppressed" };
       }
+      const attempt = deps.attempt?.();
 
       const marketing = category === "marketing";
       if (marketing) {
@@ -235,6 +267,16 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
             data: { status: "suppressed", error: reason },
           });
           return { status: "suppressed", reason };
+        }
+        // Transactional sends are exempt from expiry, as from the other sending rules.
+        const expired = expiryReason(input, attempt);
+        if (expired) {
+          await store.sendLedger.update({
+            where: { id: ledger.id },
+            data: { status: "expired", error: expired },
+          });
+          logger.warn({ ledgerKey: input.ledgerKey }, `send expired: ${expired}`);
+          return { status: "expired", reason: expired };
         }
       }
 
@@ -270,7 +312,9 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         const marketingHeaders = marketing
           ? buildMarketingHeaders(deps.unsubscribeLinks.oneClickUrl(contact.id))
           : {};
-        await whileHeartbeating(deps.heartbeat, () =>
+        // nodemailer fails the send and closes its connection when the signal aborts.
+        const signal = attempt?.signal;
+        await whileHeartbeating(attempt, () =>
           transport.sendMail({
             from: deps.mailFrom,
             to,
@@ -279,9 +323,14 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
             text: rendered.text,
             messageId: ledger.messageId,
             ...marketingHeaders,
-          }),
+            ...(signal ? { signal } : {}),
+          } as SendMailOptions),
         );
       } catch (error) {
+        if (attempt?.signal.aborted) {
+          // Cancelled or out of time: Temporal no longer waits for this attempt; the next one decides.
+          throw ApplicationFailure.create({ message: "SMTP exchange aborted", type: "SmtpSendAborted" });
+        }
         const failure = classifySmtpFailure(error as SmtpFailure);
         if (failure === "permanent") {
           await store.$transaction(async (tx) => {
@@ -300,6 +349,9 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         });
         // Retried by the activity's retry policy; what Temporal records and logs names no address.
         const { responseCode, code } = error as SmtpFailure;
+        const relayKind = relayFailureKind(error as SmtpFailure);
+        if (relayKind)
+          await deps.health?.relayFailed(relayKind, error instanceof Error ? error.message : String(error));
         throw ApplicationFailure.create({
           message: redactAddresses(error instanceof Error ? error.message : String(error)),
           type: "SmtpTransientFailure",
@@ -308,6 +360,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
       }
       await store.$executeRaw`
         UPDATE "SendLedger" SET status = 'sent', "sentAt" = ${new Date()} WHERE id = ${ledger.id}`;
+      await deps.health?.sent();
       logger.info({ ledgerKey: input.ledgerKey, messageId: ledger.messageId }, "email sent");
       return { status: "sent", messageId: ledger.messageId };
     },

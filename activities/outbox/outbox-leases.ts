@@ -68,21 +68,26 @@ export async function recordFailure(
   return updated === 1;
 }
 
-export async function listParkedRows(store: ContactStore, limit: number): Promise<ParkedOutboxRow[]> {
+/** Parked rows in the order they were written, from after the row `after` (a page cursor). */
+export async function listParkedRows(
+  store: ContactStore,
+  page: { limit: number; after?: bigint },
+): Promise<ParkedOutboxRow[]> {
   const rows = await store.outbox.findMany({
-    where: { parkedAt: { not: null }, dispatchedAt: null },
+    where: { parkedAt: { not: null }, dispatchedAt: null, ...(page.after ? { id: { gt: page.after } } : {}) },
     orderBy: { id: "asc" },
-    take: limit,
+    take: page.limit,
+    select: {
+      id: true,
+      kind: true,
+      contactId: true,
+      attempts: true,
+      lastError: true,
+      createdAt: true,
+      parkedAt: true,
+    },
   });
-  return rows.map((row) => ({
-    id: String(row.id),
-    kind: row.kind,
-    contactId: row.contactId,
-    attempts: row.attempts,
-    lastError: row.lastError,
-    createdAt: row.createdAt,
-    parkedAt: row.parkedAt as Date,
-  }));
+  return rows.map((row) => ({ ...row, id: String(row.id), parkedAt: row.parkedAt as Date }));
 }
 
 export function countParkedRows(store: ContactStore): Promise<number> {

@@ -1,10 +1,8 @@
 // What operators and orchestrators poll: liveness with the database check, and Prometheus metrics.
 import type { Registry } from "prom-client";
-import { z } from "zod";
 import type { ContactStore } from "../../prisma/client.ts";
+import { HealthReport, healthReport } from "../health.ts";
 import { defineRoute, type RouteDefinition } from "../route-definition.ts";
-
-const Health = z.object({ status: z.enum(["ok", "unavailable"]), database: z.string().optional() });
 
 export function operationsRoutes(store: ContactStore, metrics: Registry): RouteDefinition[] {
   return [
@@ -13,18 +11,17 @@ export function operationsRoutes(store: ContactStore, metrics: Registry): RouteD
       path: "/healthz",
       access: "public",
       tags: ["operations"],
-      summary: "Liveness and database check",
+      summary: "Database check and the dependencies workers found degraded (the SMTP relay)",
       responses: {
-        200: { description: "Up, database reachable", schema: Health },
-        503: { description: "The database is unreachable", schema: Health },
+        200: {
+          description: "`ok`, or `degraded` naming each degraded component (the API still serves)",
+          schema: HealthReport,
+        },
+        503: { description: "The database is unreachable", schema: HealthReport },
       },
       handle: async ({ res }) => {
-        try {
-          await store.$queryRaw`SELECT 1`;
-          res.json({ status: "ok" });
-        } catch {
-          res.status(503).json({ status: "unavailable", database: "unreachable" });
-        }
+        const report = await healthReport(store);
+        res.status(report.status === "unavailable" ? 503 : 200).json(report);
       },
     }),
     defineRoute({

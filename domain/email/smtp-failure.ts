@@ -10,6 +10,8 @@ export interface SmtpFailure {
   code?: string;
   permanent?: boolean;
   message?: string;
+  /** The SMTP step that failed; "CONN" while connecting and greeting. */
+  command?: string;
 }
 
 // Credentials and TLS are our configuration, not a property of the message or the recipient: the same
@@ -36,6 +38,38 @@ export function classifySmtpFailure(failure: SmtpFailure): SmtpFailureKind {
   if (failure.code !== undefined && MESSAGE_CODES.has(failure.code)) return "permanent";
   // Connection refused, timeouts, dropped sockets, DNS and anything unknown: worth another attempt.
   return "transient";
+}
+
+/**
+ * A failure of the relay itself (our credentials, its TLS, or no relay answering), which no recipient
+ * caused and every send meets until an operator acts: `/healthz` says degraded while it lasts.
+ */
+export type RelayFailureKind = "auth" | "tls" | "connection" | "config";
+
+const RELAY_CODES: Readonly<Record<string, RelayFailureKind>> = {
+  EAUTH: "auth",
+  ENOAUTH: "auth",
+  EOAUTH2: "auth",
+  ETLS: "tls",
+  EREQUIRETLS: "tls",
+  ECONFIG: "config",
+  ECONNECTION: "connection",
+  ECONNREFUSED: "connection",
+  EDNS: "connection",
+};
+// Node's certificate verdicts, as nodemailer passes them on.
+const CERTIFICATE_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/;
+const UNREACHABLE = /\b(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)\b/;
+
+/** The relay failure this is, or null when it concerns one message or recipient (or is unknown). */
+export function relayFailureKind(failure: SmtpFailure): RelayFailureKind | null {
+  const byCode = failure.code === undefined ? undefined : RELAY_CODES[failure.code];
+  if (byCode) return byCode;
+  if (failure.code !== undefined && CERTIFICATE_CODE.test(failure.code)) return "tls";
+  // Connecting or greeting failed (refused, timed out, no such host): nobody answered for the relay.
+  if (failure.command === "CONN" && failure.responseCode === undefined) return "connection";
+  if (failure.message !== undefined && UNREACHABLE.test(failure.message)) return "connection";
+  return null;
 }
 
 // Replies often quote the recipient ("550 <ann@example.com>: no such user"); logs and Temporal histories

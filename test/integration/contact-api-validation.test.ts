@@ -123,7 +123,7 @@ describe("service routes", () => {
   });
 
   test("/healthz answers ok and /openapi.json documents the contact routes", async () => {
-    expect((await api(stack, "GET", "/healthz")).body).toEqual({ status: "ok" });
+    expect((await api(stack, "GET", "/healthz")).body).toEqual({ status: "ok", database: "ok" });
     const document = (await api(stack, "GET", "/openapi.json")).body;
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(["/v1/contacts", "/v1/contacts/{id}", "/v1/contacts/{id}/stage"]),

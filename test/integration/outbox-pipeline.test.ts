@@ -15,9 +15,14 @@ import { claimDueRows, markDelivered, recordFailure } from "../../activities/out
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { builtIn } from "../support/built-in.ts";
-import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
-import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
+import {
+  contactsEnteringLead,
+  createConsentingContact,
+  startParkingStack,
+  writeOversizedCartRow,
+} from "../support/outbox-rows.ts";
+import type { SmtpSink } from "../support/smtp-sink.ts";
+import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
 let sink: SmtpSink;
@@ -25,13 +30,7 @@ let stack: TestStack;
 let temporal: Client;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  stack = await startTestStack({
-    smtpUrl: sink.url,
-    env: { OUTBOX_MAX_ATTEMPTS: "3", OUTBOX_RETRY_BASE_MS: "100" },
-  });
-  for (const key of ["welcome", "cart-recovery"])
-    await publishSequenceVersion(stack.store, key, builtIn(key));
+  ({ sink, stack } = await startParkingStack(3));
   await publishSequenceVersion(stack.store, "trial-nudge", {
     key: "trial-nudge",
     name: "Nudge a trial after a pause",
@@ -61,11 +60,7 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-async function createContact(email: string): Promise<string> {
-  const created = await api(stack, "POST", "/v1/contacts", { email, name: "Pat", marketingConsent: true });
-  expect(created.status).toBe(201);
-  return created.body.id;
-}
+const createContact = (email: string) => createConsentingContact(stack, email);
 
 const stageChange = (from: string, to: string): Prisma.InputJsonValue => ({
   kind: "stage_changed",
@@ -151,27 +146,10 @@ describe("the pipeline", () => {
   });
 
   test("a row Temporal rejects is parked after its attempts and never holds up other contacts", async () => {
-    // A row written before the API limit existed: a workflow input far beyond what Temporal accepts.
     const poisoned = await createContact("poison@example.com");
-    const poison = await stack.store.outbox.create({
-      data: {
-        kind: "event",
-        contactId: poisoned,
-        payload: {
-          kind: "event",
-          eventType: "cart_abandoned",
-          properties: { cartId: "poison", note: "x".repeat(3 * 1024 * 1024) },
-          occurredAt: new Date().toISOString(),
-        },
-      },
-    });
+    const poison = await writeOversizedCartRow(stack.store, poisoned, "poison");
     const others = ["ann", "ben", "cat"].map((name) => `${name}-poison@example.com`);
-    for (const email of others) {
-      const contactId = await createContact(email);
-      expect((await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "lead" })).status).toBe(
-        200,
-      );
-    }
+    await contactsEnteringLead(stack, others);
     for (const email of others) await sink.waitForMessage((m) => m.envelope.to.includes(email), 30_000);
 
     await waitUntil(

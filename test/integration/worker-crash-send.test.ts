@@ -1,20 +1,18 @@
 // The send ledger's promise under a crash: a worker killed after the ledger row is written but before
 // the SMTP server accepted the message neither loses nor duplicates the email once a worker runs again.
-import type { ChildProcess } from "node:child_process";
 import type { Client } from "@temporalio/client";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import { builtIn } from "../support/built-in.ts";
+import { killChildren, startWorkerProcess } from "../support/child-processes.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
 import { settle, waitUntil } from "../support/wait.ts";
-import { startWorkerProcess } from "../support/worker-child.ts";
 
 let sink: SmtpSink;
 let stack: TestStack;
 let temporal: Client;
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   sink = await startSmtpSink();
@@ -24,13 +22,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  await killChildren();
   await stack?.stop();
   await sink?.stop();
 });
 
 test("a worker killed between 'ledger written' and 'sent' neither loses nor duplicates the email", async () => {
-  const first = await startWorkerProcess(stack, children);
+  const first = await startWorkerProcess(stack);
   const held = sink.holdDelivery("kim@example.com");
   const created = await api(stack, "POST", "/v1/contacts", {
     email: "kim@example.com",
@@ -45,11 +43,11 @@ test("a worker killed between 'ledger written' and 'sent' neither loses nor dupl
   const pending = await stack.store.sendLedger.findFirstOrThrow({ where: { contactId } });
   expect(pending).toMatchObject({ status: "pending", attempts: 1 });
 
-  first.kill("SIGKILL");
+  await first.kill();
   await held.dropped; // the connection died with the worker: the server discards the message
   expect(sink.messages()).toHaveLength(0);
 
-  await startWorkerProcess(stack, children);
+  await startWorkerProcess(stack);
   const delivered = await sink.waitForMessage((m) => m.envelope.to.includes("kim@example.com"), 45_000);
   expect(delivered.messageId).toBe(pending.messageId);
   await waitUntil(

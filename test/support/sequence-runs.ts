@@ -1,13 +1,12 @@
 // Steps shared by the tests of real sequence runs: the stack they run on, define and activate a
 // program through the API, and find the run the outbox dispatcher started for a contact.
-import type { ChildProcess } from "node:child_process";
 import type { Client, WorkflowHandle } from "@temporalio/client";
 import { afterAll, beforeAll, expect } from "vitest";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
+import { killChildren, startWorkerProcess } from "./child-processes.ts";
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.ts";
 import { api, startTestStack, type TestStack } from "./test-stack.ts";
 import { waitUntil } from "./wait.ts";
-import { startWorkerProcess } from "./worker-child.ts";
 
 export async function defineAndActivate(stack: TestStack, definition: { key: string }): Promise<void> {
   expect((await api(stack, "POST", "/v1/sequences", definition)).status).toBe(201);
@@ -62,16 +61,15 @@ export interface RunStack {
  */
 export function useRunStack(options: { workerProcess?: boolean } = {}): RunStack {
   const handles = {} as RunStack;
-  const children = new Set<ChildProcess>();
   beforeAll(async () => {
     handles.sink = await startSmtpSink();
     handles.stack = await startTestStack({ smtpUrl: handles.sink.url });
-    if (options.workerProcess) await startWorkerProcess(handles.stack, children);
+    if (options.workerProcess) await startWorkerProcess(handles.stack);
     else await handles.stack.startWorker();
     handles.temporal = await handles.stack.temporal();
   });
   afterAll(async () => {
-    for (const child of children) child.kill("SIGKILL");
+    await killChildren();
     await handles.stack?.stop();
     await handles.sink?.stop();
   });

@@ -24,6 +24,8 @@ export type FailureInjector = (recipient: string) => InjectedFailure | number | 
 export interface SmtpSinkOptions {
   /** Require AUTH with these credentials; the sink's url then carries them. */
   auth?: { user: string; pass: string };
+  /** Listen on this port (a sink started again where a stopped one was); default: any free port. */
+  port?: number;
 }
 
 /** A message held at the end of DATA: the client waits for the server's reply. */
@@ -44,6 +46,8 @@ export interface SmtpSink {
   /** Resolves with the first message, already received or still to come, that matches. */
   waitForMessage(predicate: (message: SinkMessage) => boolean, timeoutMs?: number): Promise<SinkMessage>;
   setFailure(injector: FailureInjector | null): void;
+  /** While on, AUTH fails with 535 whatever the credentials (a relay that revoked ours). */
+  refuseAuth(on: boolean): void;
   /** How many times a client named this recipient at RCPT TO: one per delivery attempt. */
   attempts(recipient: string): number;
   /** Holds the next message to this recipient after DATA, without replying, until released. */
@@ -79,6 +83,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const received: SinkMessage[] = [];
   const waiters = new Set<Waiter>();
   let injector: FailureInjector | null = null;
+  let authRefused = false;
   const rcptCounts = new Map<string, number>();
   const holds = new Set<Hold>();
   // Sessions whose reply is being held, so a closed connection can drop its message.
@@ -109,7 +114,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     // Plain-text AUTH is fine on loopback; real servers would demand TLS first.
     allowInsecureAuth: true,
     onAuth(auth, _session, callback) {
-      const valid = auth.username === options.auth?.user && auth.password === options.auth?.pass;
+      const valid =
+        !authRefused && auth.username === options.auth?.user && auth.password === options.auth?.pass;
       if (valid) callback(null, { user: auth.username });
       else callback(Object.assign(new Error("Invalid username or password"), { responseCode: 535 }));
     },
@@ -159,7 +165,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.server.address() as AddressInfo;
   const credentials = options.auth
@@ -190,6 +196,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
     setFailure(next) {
       injector = next;
+    },
+    refuseAuth(on) {
+      authRefused = on;
     },
     attempts: (recipient) => rcptCounts.get(recipient) ?? 0,
     holdDelivery(recipient) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   classifySmtpFailure,
   redactAddresses,
+  relayFailureKind,
   type SmtpFailure,
 } from "../../../domain/email/smtp-failure.ts";
 
@@ -44,5 +45,38 @@ describe("redactAddresses", () => {
       "550 5.1.1 <<address>>: Recipient address rejected",
     );
     expect(redactAddresses("421 4.7.0 try again later")).toBe("421 4.7.0 try again later");
+  });
+});
+
+describe("relayFailureKind", () => {
+  it.each<[string, SmtpFailure, string]>([
+    ["a 535 bad credentials", { code: "EAUTH", responseCode: 535, command: "AUTH PLAIN" }, "auth"],
+    ["credentials the server cannot use", { code: "ENOAUTH" }, "auth"],
+    ["STARTTLS refused", { code: "ETLS", command: "STARTTLS" }, "tls"],
+    ["a certificate nobody vouches for", { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }, "tls"],
+    [
+      "a refused connection",
+      { code: "ESOCKET", command: "CONN", message: "connect ECONNREFUSED 127.0.0.1:9" },
+      "connection",
+    ],
+    [
+      "no greeting in time",
+      { code: "ETIMEDOUT", command: "CONN", message: "Greeting never received" },
+      "connection",
+    ],
+    ["no such host", { code: "EDNS", message: "getaddrinfo ENOTFOUND smtp.invalid" }, "connection"],
+    ["a bad SMTP_URL option", { code: "ECONFIG" }, "config"],
+  ])("%s is a relay failure (%s)", (_, failure, kind) => {
+    expect(relayFailureKind(failure)).toBe(kind);
+  });
+
+  it.each<[string, SmtpFailure]>([
+    ["a 550 for the recipient", { responseCode: 550, code: "EENVELOPE", command: "RCPT TO" }],
+    ["a 421 greylisting", { responseCode: 421, code: "EENVELOPE" }],
+    ["a 421 while greeting (the relay is busy, it did answer)", { responseCode: 421, command: "CONN" }],
+    ["a socket dropped mid-message", { code: "ESOCKET", message: "socket hang up" }],
+    ["a send the worker aborted", { code: "EABORT" }],
+  ])("%s is not", (_, failure) => {
+    expect(relayFailureKind(failure)).toBeNull();
   });
 });
