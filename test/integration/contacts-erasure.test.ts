@@ -9,7 +9,6 @@ import type { AddressInfo } from "node:net";
 import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from "@temporalio/client";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSendDecisionActivities } from "../../activities/sending/send-decision-activity.ts";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
 import { createApp } from "../../api/app.ts";
 import { parseConfig } from "../../domain/config.ts";
@@ -218,18 +217,6 @@ describe("export and erasure of a contact", () => {
       ],
     });
     await post("/v1/webhooks/email-events", { type: "bounce", email: EMAIL, reason: "mailbox full" });
-    // The sending rules' decision for the run's next email (the activity the send steps consult).
-    const decisions = createSendDecisionActivities({ store: stack.store, config: stack.config });
-    expect(
-      await decisions.applySendingRules({
-        contactId,
-        enrollmentId: (await probeEnrollment(contactId)).id,
-        stepId: "later",
-        attempt: 0,
-        category: "marketing",
-        firstDueAt: new Date().toISOString(),
-      }),
-    ).toEqual({ action: "send" });
   });
 
   test("the export holds every kind of record", async () => {
@@ -275,7 +262,8 @@ describe("export and erasure of a contact", () => {
         firstClickedAt: expect.any(String),
       }),
     ]);
-    expect(document.sendDecisions).toEqual([expect.objectContaining({ stepId: "later", decision: "send" })]);
+    // The run consulted the sending rules before its first email (FREQUENCY_CAP is on).
+    expect(document.sendDecisions).toEqual([expect.objectContaining({ stepId: "hello", decision: "send" })]);
     expect(document.webhookDeliveries).toEqual([
       expect.objectContaining({ stepId: "tell-crm", status: "delivered" }),
     ]);
