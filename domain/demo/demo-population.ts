@@ -8,6 +8,7 @@
 // (opportunity), carts, abandoned carts with recovery emails, orders and repeat orders (customer),
 // a review (evangelist). Emails are opened and clicked at realistic rates; a few contacts unsubscribe.
 import type { LifecycleStage } from "../lifecycle/stages.ts";
+import { seededRandom } from "../random/seeded-random.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -55,18 +56,6 @@ export interface DemoOptions {
   days: number;
   end: Date;
   seed?: number;
-}
-
-/** mulberry32: a small, fast seeded generator; quality is ample for made-up behaviour. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const PAGES = ["/", "/blog/automation-101", "/features", "/blog/lifecycle-stages", "/customers", "/docs"];

@@ -7,6 +7,7 @@
 import type { Client } from "@temporalio/client";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
+import { seededRandom } from "../../domain/random/seeded-random.ts";
 import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import { type ChildRun, killChildren, startWorkerProcess } from "../support/child-processes.ts";
 import { contactsEnteringLead } from "../support/outbox-rows.ts";
@@ -46,22 +47,10 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-/** mulberry32: a small seeded generator, so the kill moments of a failed run can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 test(`${KILLS} SIGKILLs at random moments of a four-email program: every email once per Message-ID`, async () => {
   const seed = Number(process.env.KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
   console.log(`worker-kill-random: KILL_SEED=${seed}`);
-  const random = seeded(seed);
+  const random = seededRandom(seed);
 
   let worker: ChildRun = await startWorkerProcess(stack);
   const contactIds = await contactsEnteringLead(stack, EMAILS);
