@@ -29,6 +29,7 @@ import { lazyTemporalClient } from "../worker/temporal-client.ts";
 import { startWorkerRuntime } from "../worker/worker-runtime.ts";
 import { bundleWorkflows } from "../worker/workflow-bundle.ts";
 import { createBenchDatabase } from "./bench-database.ts";
+import { call } from "./pipeline-stack.ts";
 
 const DURATION = process.env.SOAK_DURATION ?? "3m";
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 4);
@@ -62,28 +63,18 @@ interface Tally {
   failures: string[];
 }
 
-async function request(base: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
 /** One client: contact, a batch of events (an abandoned cart among them), lead, then (every other) mql. */
 async function client(base: string, until: number, tally: Tally): Promise<void> {
   for (let round = 0; Date.now() < until; round++) {
     const email = `soak-${randomUUID()}@example.com`;
-    const created = await request(base, "POST", "/v1/contacts", { email, marketingConsent: true });
+    const created = await call(base, "POST", "/v1/contacts", { email, marketingConsent: true });
     tally.requests += 1;
     if (created.status !== 201) {
       tally.failures.push(`contact ${created.status}`);
       continue;
     }
     tally.contacts += 1;
-    const id: string = created.body.id;
+    const id = created.body?.id as string;
     const cartId = randomUUID();
     const events = Array.from({ length: EVENTS_PER_BATCH }, (_, index) => ({
       type: index === EVENTS_PER_BATCH - 1 ? "cart_abandoned" : "page_view",
@@ -92,18 +83,18 @@ async function client(base: string, until: number, tally: Tally): Promise<void> 
       idempotencyKey: `${id}-${index}`,
       properties: index === EVENTS_PER_BATCH - 1 ? { cartId, value: 42 } : { path: `/p/${index}` },
     }));
-    const posted = await request(base, "POST", "/v1/events", { events });
+    const posted = await call(base, "POST", "/v1/events", { events });
     tally.requests += 1;
     if (posted.status === 200) {
       tally.events += EVENTS_PER_BATCH;
       tally.carts += 1;
     } else tally.failures.push(`events ${posted.status}`);
-    const lead = await request(base, "PUT", `/v1/contacts/${id}/stage`, { stage: "lead" });
+    const lead = await call(base, "PUT", `/v1/contacts/${id}/stage`, { stage: "lead" });
     tally.requests += 1;
     if (lead.status === 200) tally.leads += 1;
     else tally.failures.push(`lead ${lead.status}`);
     if (round % 2 === 1) {
-      const mql = await request(base, "PUT", `/v1/contacts/${id}/stage`, { stage: "mql" });
+      const mql = await call(base, "PUT", `/v1/contacts/${id}/stage`, { stage: "mql" });
       tally.requests += 1;
       if (mql.status === 200) tally.mqls += 1;
       else tally.failures.push(`mql ${mql.status}`);
