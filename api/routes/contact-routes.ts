@@ -4,13 +4,13 @@ import { type Client, WorkflowNotFoundError } from "@temporalio/client";
 import { eraseContact, type RunCanceller } from "../../activities/contacts/contact-erasure.ts";
 import { exportContact } from "../../activities/contacts/contact-export.ts";
 import { listContacts } from "../../activities/contacts/contact-list.ts";
+import { upsertContactByEmail } from "../../activities/contacts/contact-upsert.ts";
 import { ContactNotFoundError, changeStageInTransaction } from "../../activities/contacts/stage-change.ts";
 import { refreshSegments } from "../../activities/segments/contact-segments.ts";
 import { loadRuleSettings } from "../../activities/settings/rule-settings.ts";
 import type { NurtureflowConfig } from "../../domain/config.ts";
 import { decodeCursor } from "../../domain/contacts/list-cursor.ts";
 import type { LifecycleStage } from "../../domain/lifecycle/stages.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { cancelEnrollmentSignal } from "../../workflows/sequence-signals.ts";
 import { notFound, ProblemError } from "../problem.ts";
@@ -93,24 +93,12 @@ export function contactRoutes({ store, config, temporal }: ContactRouteDependenc
         201: { description: "Created", schema: ContactView },
       },
       handle: async ({ body, res }) => {
-        const { email, properties, ...fields } = body;
-        // upsert is INSERT … ON CONFLICT (email), so concurrent calls cannot create two contacts; the read
-        // before it only chooses between 201 and 200.
-        const existing = await store.contact.findUnique({ where: { email }, select: { id: true } });
-        const contact = await store.contact.upsert({
-          where: { email },
-          create: {
-            email,
-            ...fields,
-            marketingConsent: fields.marketingConsent ?? defaultMarketingConsent,
-            properties: (properties ?? {}) as Prisma.InputJsonValue,
-          },
-          update: {
-            ...fields,
-            ...(properties ? { properties: properties as Prisma.InputJsonValue } : {}),
-          },
+        const { segments } = await loadRuleSettings(store);
+        const { contact, created } = await upsertContactByEmail(store, body, {
+          marketingConsent: defaultMarketingConsent,
+          segments,
         });
-        res.status(existing ? 200 : 201).json(toContactView(contact));
+        res.status(created ? 201 : 200).json(toContactView(contact));
       },
     }),
     defineRoute({

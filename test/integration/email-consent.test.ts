@@ -70,7 +70,8 @@ describe("unsubscribing", () => {
     expect(await stack.store.suppression.findUnique({ where: { email: "oc@example.com" } })).toMatchObject({
       reason: "unsubscribed",
     });
-    expect(await outboxKinds(contactId)).toEqual(["unsubscribed"]);
+    // The creation's classification (segment new), then the unsubscribe.
+    expect(await outboxKinds(contactId)).toEqual(["segment_changed", "unsubscribed"]);
   });
 
   test("the page asks first: GET changes nothing, the button's POST unsubscribes", async () => {
@@ -113,7 +114,9 @@ describe("unsubscribing", () => {
         where: { unsubscribedAt: { not: null }, id: { in: [contactId, victim] } },
       }),
     ).toBe(0);
-    expect(await stack.store.outbox.count({ where: { contactId: { in: [contactId, victim] } } })).toBe(0);
+    // Only the creations' own classification rows: nothing announced an unsubscribe.
+    expect(await outboxKinds(contactId)).toEqual(["segment_changed"]);
+    expect(await outboxKinds(victim)).toEqual(["segment_changed"]);
   });
 });
 
@@ -139,7 +142,7 @@ describe("bounce and complaint webhook", () => {
     ]);
     const contact = await stack.store.contact.findUniqueOrThrow({ where: { id: contactId } });
     expect(contact.unsubscribedAt?.toISOString()).toBe("2026-11-20T10:00:00.000Z");
-    expect(await outboxKinds(contactId)).toEqual(["unsubscribed"]);
+    expect(await outboxKinds(contactId)).toEqual(["segment_changed", "unsubscribed"]);
   });
 
   test("one report alone is accepted; a malformed batch names its fields and writes nothing", async () => {

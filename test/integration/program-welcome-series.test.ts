@@ -14,7 +14,7 @@ import {
   startProgramStack,
 } from "../support/program-test.ts";
 import type { SmtpSink } from "../support/smtp-sink.ts";
-import type { TestStack } from "../support/test-stack.ts";
+import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const WELCOME = "Welcome to Nurtureflow";
@@ -80,5 +80,31 @@ describe("welcome series", () => {
       expect.objectContaining({ status: "skipped" }),
     ]);
     expect(await contactState(stack, contactId)).toMatchObject({ lifecycleStage: "lead", segment: "lead" });
+  });
+
+  test("a contact created through POST /v1/contacts is classified new and welcomed like an event's", async () => {
+    const email = "form-signup@example.com";
+    const created = await api(stack, "POST", "/v1/contacts", {
+      email,
+      name: "Fern Form",
+      marketingConsent: true,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const contactId = (created.body as { id: string }).id;
+    expect(created.body).toMatchObject({ segment: "new", lifecycleStage: "subscriber" });
+    await waitUntil(async () => (await run(contactId, "welcome-series"))?.status === "completed", 60_000);
+    expect(subjects(email)).toEqual([
+      expect.stringContaining(WELCOME),
+      "Fern, the three articles readers start with",
+      "Templates and checklists, free to copy",
+    ]);
+    // A second POST for the same address updates it (200, in one transaction with any segment move it
+    // would make): no second classification, so nothing for a second welcome to start on.
+    const updated = await api(stack, "POST", "/v1/contacts", { email, name: "Fern Field" });
+    expect(updated.status).toBe(200);
+    const segmentChanges = await stack.store.outbox.findMany({
+      where: { contactId, kind: "segment_changed" },
+    });
+    expect(segmentChanges.map((row) => row.payload)).toEqual([expect.objectContaining({ to: "new" })]);
   });
 });
