@@ -26,7 +26,7 @@ beforeAll(async () => {
     trigger: { type: "stage_entered", stage: "mql" },
     entry: { reEntry: { mode: "never" } },
     steps: [
-      { id: "pause", type: "wait", duration: "4s" },
+      { id: "pause", type: "wait", duration: "10s" },
       { id: "send-note", type: "send_email", template: "nurture-mql" },
     ],
     goals: [],
@@ -141,7 +141,9 @@ describe("welcome email for a new lead", () => {
     });
 
     await stack.stopWorker();
-    await settle(5_000); // the 4 s timer fires while no worker runs
+    // The 10 s timer (long enough to be armed even when the run's first activities are slow on a loaded
+    // machine) fires while no worker runs.
+    await settle(11_000);
     expect(sentTo("katherine@example.com")).toHaveLength(0);
     await stack.startWorker();
 
