@@ -76,6 +76,8 @@ export interface NurtureflowConfig {
 
 /** The public development value of LINK_SIGNING_SECRET: anyone can forge links signed with it. */
 export const DEVELOPMENT_LINK_SIGNING_SECRET = "nurtureflow-local-development-secret";
+export const DEVELOPMENT_WEBHOOK_SIGNING_SECRET = "nurtureflow-local-webhook-secret";
+export const DEVELOPMENT_ERASURE_HASH_SECRET = "nurtureflow-local-erasure-secret";
 
 function previousLinkSecret(env: Environment): NurtureflowConfig["linkSigningPrevious"] {
   const secret = env.LINK_SIGNING_SECRET_PREVIOUS;
@@ -158,7 +160,7 @@ export function parseConfig(variables: Record<string, string | undefined>): Nurt
     logLevel: env.LOG_LEVEL,
     sendingRules: sendingRules(env),
     webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS ?? [],
-    webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET ?? "nurtureflow-local-webhook-secret",
-    erasureHashSecret: env.ERASURE_HASH_SECRET ?? "nurtureflow-local-erasure-secret",
+    webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_WEBHOOK_SIGNING_SECRET,
+    erasureHashSecret: env.ERASURE_HASH_SECRET ?? DEVELOPMENT_ERASURE_HASH_SECRET,
   };
 }

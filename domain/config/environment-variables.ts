@@ -287,15 +287,15 @@ export const ENVIRONMENT_VARIABLES = {
   },
   WEBHOOK_SIGNING_SECRET: {
     schema: text,
-    unset: "a development value",
-    meaning: "HMAC key of `X-Nurtureflow-Signature`: set it in production",
+    unset: "a public development value",
+    meaning: "HMAC key of `X-Nurtureflow-Signature` (32+ characters; required in production)",
     secret: "secret",
   },
   ERASURE_HASH_SECRET: {
     schema: text,
-    unset: "a development value",
+    unset: "a public development value",
     meaning:
-      "HMAC key of erased addresses kept on the suppression list: set it in production and never change it",
+      "HMAC key of erased addresses kept on the suppression list (32+ characters; required in production; never change it)",
     secret: "secret",
   },
   NURTUREFLOW_DATA_DIR: {

@@ -238,16 +238,25 @@ describe("npm run keys", () => {
 });
 
 describe("production refuses to start unsafe", () => {
-  test("the problems are named: no key, the public link secret", async () => {
+  test("the problems are named: no key, the public link, webhook and erasure secrets", async () => {
     const config = parseConfig({ NODE_ENV: "production", DATABASE_URL: stack.config.databaseUrl });
     await stack.store.apiKey.updateMany({ data: { revokedAt: new Date() } });
     const problems = await productionProblems(config, stack.store);
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(4);
     expect(problems.join("\n")).toMatch(/no API key/);
     expect(problems.join("\n")).toMatch(/LINK_SIGNING_SECRET/);
+    // Anyone could forge webhook signatures, or reverse an erased address's hash by trying addresses.
+    expect(problems.join("\n")).toMatch(/WEBHOOK_SIGNING_SECRET/);
+    expect(problems.join("\n")).toMatch(/ERASURE_HASH_SECRET/);
     expect(
       await productionProblems(
-        parseConfig({ NODE_ENV: "production", API_KEYS: "k", LINK_SIGNING_SECRET: STRONG_SECRET }),
+        parseConfig({
+          NODE_ENV: "production",
+          API_KEYS: "k",
+          LINK_SIGNING_SECRET: STRONG_SECRET,
+          WEBHOOK_SIGNING_SECRET: `${STRONG_SECRET}-webhook`,
+          ERASURE_HASH_SECRET: `${STRONG_SECRET}-erasure`,
+        }),
         stack.store,
       ),
     ).toEqual([]);

@@ -38,6 +38,8 @@ function startEntryPoint(entry: string, ready: string, env: Record<string, strin
       NODE_ENV: "production",
       API_KEYS: API_KEY,
       LINK_SIGNING_SECRET: "a-production-secret-that-is-not-the-default",
+      WEBHOOK_SIGNING_SECRET: "a-production-webhook-secret-not-the-default",
+      ERASURE_HASH_SECRET: "a-production-erasure-secret-not-the-default",
       DATABASE_URL: config.databaseUrl,
       TEMPORAL_ADDRESS: config.temporalAddress,
       TEMPORAL_TASK_QUEUE: config.taskQueue,

@@ -40,6 +40,14 @@ beforeAll(() => {
   });
 }, 300_000);
 
+/** What compose requires, each with a value; every one missing alone is refused. */
+const REQUIRED: Record<string, string> = {
+  API_KEYS: "k",
+  LINK_SIGNING_SECRET: "s",
+  WEBHOOK_SIGNING_SECRET: "w",
+  ERASURE_HASH_SECRET: "e",
+};
+
 function loadWithCompose(env: Record<string, string>) {
   const { PATH, HOME, GOPATH, GOCACHE } = process.env;
   return spawnSync(composeCheck, [composeFile], {
@@ -50,7 +58,7 @@ function loadWithCompose(env: Record<string, string>) {
 
 describe("docker-compose.yml", () => {
   test("loads with Docker Compose's own loader when the required secrets are given", () => {
-    const loaded = loadWithCompose({ API_KEYS: "k", LINK_SIGNING_SECRET: "s" });
+    const loaded = loadWithCompose(REQUIRED);
     expect(loaded.stderr).toBe("");
     expect(loaded.status).toBe(0);
     const names = (JSON.parse(loaded.stdout) as { name: string }[]).map((service) => service.name);
@@ -69,13 +77,13 @@ describe("docker-compose.yml", () => {
     );
   });
 
-  test("refuses to start without API keys or the link-signing secret, naming the variable", () => {
-    const noKeys = loadWithCompose({ LINK_SIGNING_SECRET: "s" });
-    expect(noKeys.status).not.toBe(0);
-    expect(noKeys.stderr).toMatch(/required variable API_KEYS is missing/);
-    const noSecret = loadWithCompose({ API_KEYS: "k" });
-    expect(noSecret.status).not.toBe(0);
-    expect(noSecret.stderr).toMatch(/required variable LINK_SIGNING_SECRET is missing/);
+  test("refuses to start without API keys or any of the secrets, naming the variable", () => {
+    for (const name of Object.keys(REQUIRED)) {
+      const { [name]: _missing, ...others } = REQUIRED;
+      const refused = loadWithCompose(others);
+      expect(refused.status, name).not.toBe(0);
+      expect(refused.stderr).toMatch(new RegExp(`required variable ${name} is missing`));
+    }
   });
 
   test("every image is one of the pinned, checked tags, and the checked list is dated", () => {
@@ -108,6 +116,8 @@ describe("docker-compose.yml", () => {
           "PUBLIC_URL",
           "API_KEYS",
           "LINK_SIGNING_SECRET",
+          "WEBHOOK_SIGNING_SECRET",
+          "ERASURE_HASH_SECRET",
         ]),
       );
       expect(services[name]?.environment?.NODE_ENV, name).toBe("production");
