@@ -8,16 +8,27 @@ import {
   sequenceReport,
   type UnsubscribeRow,
 } from "../../domain/analytics/sequence-report.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { periodEdges } from "./period-sql.ts";
+import { type MetricSource, metricSource } from "./rollup-sql.ts";
 
 export async function sequenceMetrics(
   store: ContactStore,
   period: ReportPeriod,
+  source: MetricSource = "rollups",
 ): Promise<SequenceVersionReport[]> {
   const { from, to } = periodEdges(period);
-  const [outcomes, steps, unsubscribes] = await Promise.all([
-    store.$queryRaw<EnrollmentOutcomeRow[]>`
+  const rolledUp = metricSource(period, source) === "rollups";
+  // Runs and emails per step, from the hourly roll-ups (the same numbers, see rollup-sql.ts) or live.
+  const runs = rolledUp
+    ? Prisma.sql`
+      SELECT "sequenceKey", "sequenceVersion",
+        CASE WHEN "outcomeHour" >= ${to} THEN 'running' ELSE status END AS outcome,
+        CASE WHEN "outcomeHour" < ${to} THEN nullif("exitReason", '') END AS "exitReason", sum(runs)::int AS runs
+      FROM "EnrollmentHourly" WHERE "startHour" >= ${from} AND "startHour" < ${to} AND runs <> 0
+      GROUP BY 1, 2, 3, 4 HAVING sum(runs) <> 0`
+    : Prisma.sql`
       WITH runs AS (
         SELECT "sequenceKey", "sequenceVersion",
           CASE WHEN "endedAt" IS NULL OR "endedAt" >= ${to} THEN 'running' ELSE status END AS outcome,
@@ -25,11 +36,20 @@ export async function sequenceMetrics(
         FROM "Enrollment" WHERE "startedAt" >= ${from} AND "startedAt" < ${to}
       )
       SELECT "sequenceKey", "sequenceVersion", outcome, "exitReason", count(*)::int AS runs
-      FROM runs GROUP BY 1, 2, 3, 4`,
-    // A step counts as deferred once per run however often the sending rules put it off; a step
-    // deferred in the period but not yet attempted still shows, with no sends.
-    store.$queryRaw<EmailStepRow[]>`
-      WITH sends AS (
+      FROM runs GROUP BY 1, 2, 3, 4`;
+  const sends = rolledUp
+    ? Prisma.sql`
+      SELECT "sequenceKey", "sequenceVersion", "stepId", min("templateKey") AS "templateKey",
+        min("firstCreatedAt") FILTER (WHERE measure = 'attempted') AS first,
+        coalesce(sum(emails) FILTER (WHERE measure = 'attempted'), 0)::int AS attempted,
+        coalesce(sum(emails) FILTER (WHERE measure = 'sent' AND "outcomeHour" < ${to}), 0)::int AS sent,
+        coalesce(sum(emails) FILTER (WHERE measure = 'suppressed'), 0)::int AS suppressed,
+        coalesce(sum(emails) FILTER (WHERE measure = 'bounced'), 0)::int AS bounced,
+        coalesce(sum(emails) FILTER (WHERE measure = 'opened' AND "outcomeHour" < ${to}), 0)::int AS opened,
+        coalesce(sum(emails) FILTER (WHERE measure = 'clicked' AND "outcomeHour" < ${to}), 0)::int AS clicked
+      FROM "SendStepHourly" WHERE "createdHour" >= ${from} AND "createdHour" < ${to} AND emails <> 0
+      GROUP BY 1, 2, 3 HAVING sum(emails) FILTER (WHERE measure = 'attempted') <> 0`
+    : Prisma.sql`
         SELECT e."sequenceKey", e."sequenceVersion", l."stepId", min(l."templateKey") AS "templateKey",
           min(l."createdAt") AS first,
           count(*)::int AS attempted,
@@ -40,8 +60,13 @@ export async function sequenceMetrics(
           count(*) FILTER (WHERE l."firstClickedAt" < ${to})::int AS clicked
         FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
         WHERE l."createdAt" >= ${from} AND l."createdAt" < ${to} AND l."stepId" IS NOT NULL
-        GROUP BY 1, 2, 3
-      ),
+        GROUP BY 1, 2, 3`;
+  const [outcomes, steps, unsubscribes] = await Promise.all([
+    store.$queryRaw<EnrollmentOutcomeRow[]>(runs),
+    // A step counts as deferred once per run however often the sending rules put it off; a step
+    // deferred in the period but not yet attempted still shows, with no sends.
+    store.$queryRaw<EmailStepRow[]>`
+      WITH sends AS (${sends}),
       deferrals AS (
         SELECT e."sequenceKey", e."sequenceVersion", d."stepId", min(d."decidedAt") AS first,
           count(DISTINCT d."enrollmentId")::int AS deferred
