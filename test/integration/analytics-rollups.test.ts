@@ -54,7 +54,17 @@ const PERIODS: Record<string, ReportPeriod> = {
   "New York across the DST change, weekly": period("2026-10-20", "2026-11-20", "America/New_York", "week"),
   "all three months and after, weekly": period("2026-09-01", "2026-12-31", "Europe/Rome", "week"),
   "a period ending at a whole hour mid-afternoon": period("2026-09-10T00:00Z", "2026-10-02T15:00Z", "UTC"),
+  // Not whole hours: the hourly segment movements are left for the facts, the daily roll-ups still serve.
+  "October in Kolkata (UTC+05:30)": period("2026-10-01", "2026-10-31", "Asia/Kolkata"),
+  "edges at 10:30 and 17:45": period("2026-09-20T10:30Z", "2026-10-12T17:45Z", "UTC"),
 };
+const HOURLY_ROLLUPS_COVER = [
+  "October in UTC",
+  "October in Rome",
+  "New York across the DST change, weekly",
+  "all three months and after, weekly",
+  "a period ending at a whole hour mid-afternoon",
+];
 
 function ledgerRow(enrollmentId: string, contactId: string, createdAt: Date) {
   ledgerKey += 1;
@@ -222,7 +232,7 @@ async function lateAndRemoved() {
 
 async function expectRollupsToAgree() {
   for (const [name, p] of Object.entries(PERIODS)) {
-    expect(metricSource(p), name).toBe("rollups");
+    expect(metricSource(p), name).toBe(HOURLY_ROLLUPS_COVER.includes(name) ? "rollups" : "live");
     const [sequences, sequencesLive] = await Promise.all([
       sequenceMetrics(store, p),
       sequenceMetrics(store, p, "live"),

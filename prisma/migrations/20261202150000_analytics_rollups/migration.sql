@@ -1,18 +1,29 @@
 -- Roll-ups for the journey analytics (activities/analytics/rollup-sql.ts reads them, BENCHMARKS.md says
--- why): tallies for the counts "now" and hourly roll-ups for what a period adds up.
+-- why): tallies for the counts "now", daily roll-ups of runs and program emails, hourly segment movements.
 --
 -- They are maintained by triggers in the same transaction as the facts, so they cannot drift: a late
 -- fact, an update (a send, an open, a run ending, a backward move) or a delete (cascading from a contact)
--- adds and subtracts exactly what it changes. A refresher would have to know which old hours a late
--- fact touched. The triggers are statement-level with transition tables (one INSERT ... ON CONFLICT per
--- statement, however many rows) except Contact updates: ingestion updates a contact on every event, so
--- that trigger is a row trigger whose WHEN clause skips, without calling any function, every update
--- that leaves stage, segment, orders and merge alone.
+-- adds and subtracts exactly what it changes. A refresher would have to know which old days a late
+-- open or a run ending weeks later touched. The triggers are statement-level with transition tables
+-- (one INSERT ... ON CONFLICT per statement, however many rows) except Contact updates: ingestion
+-- updates a contact on every event, so that trigger is a row trigger whose WHEN clause skips, without
+-- calling any function, every update that leaves stage, segment, orders and merge alone.
 --
--- Hours are UTC: "outcomeHour" is when the counted thing happened ('infinity' for a run still going,
--- '-infinity' for a measure with no time of its own), so "had happened before the period's end" is
--- exact for periods whose edges are whole hours. Tallies are split over 16 shards by backend pid so
--- that concurrent writers do not queue on one counter row.
+-- Days and hours are UTC. Runs and emails are keyed by the day they started and the day their outcome
+-- came ("outcomeDay": a run's end, 'infinity' while running, a send, an open, a click, '-infinity' for
+-- a measure with no time of its own), so a period reads its whole days from here and its partial edge
+-- days, and the outcomes on the day its end falls in, from the facts (indexes below). Segment
+-- movements are hourly because the customers route buckets them by local day. Tallies are split over
+-- 16 shards by backend pid so that concurrent writers do not queue on one counter row.
+
+-- CreateIndex
+CREATE INDEX "Enrollment_endedAt_idx" ON "Enrollment"("endedAt");
+
+-- CreateIndex
+CREATE INDEX "SendLedger_firstOpenedAt_idx" ON "SendLedger"("firstOpenedAt");
+
+-- CreateIndex
+CREATE INDEX "SendLedger_firstClickedAt_idx" ON "SendLedger"("firstClickedAt");
 
 -- CreateTable
 CREATE TABLE "StageTally" (
@@ -55,31 +66,31 @@ CREATE TABLE "SegmentMovementHourly" (
 );
 
 -- CreateTable
-CREATE TABLE "EnrollmentHourly" (
-    "startHour" TIMESTAMP(3) NOT NULL,
+CREATE TABLE "EnrollmentDaily" (
+    "startDay" TIMESTAMP(3) NOT NULL,
     "sequenceKey" TEXT NOT NULL,
     "sequenceVersion" INTEGER NOT NULL,
     "status" TEXT NOT NULL,
     "exitReason" TEXT NOT NULL,
-    "outcomeHour" TIMESTAMP(3) NOT NULL,
+    "outcomeDay" TIMESTAMP(3) NOT NULL,
     "runs" BIGINT NOT NULL,
 
-    CONSTRAINT "EnrollmentHourly_pkey" PRIMARY KEY ("startHour","sequenceKey","sequenceVersion","status","exitReason","outcomeHour")
+    CONSTRAINT "EnrollmentDaily_pkey" PRIMARY KEY ("startDay","sequenceKey","sequenceVersion","status","exitReason","outcomeDay")
 );
 
 -- CreateTable
-CREATE TABLE "SendStepHourly" (
-    "createdHour" TIMESTAMP(3) NOT NULL,
+CREATE TABLE "SendStepDaily" (
+    "createdDay" TIMESTAMP(3) NOT NULL,
     "sequenceKey" TEXT NOT NULL,
     "sequenceVersion" INTEGER NOT NULL,
     "stepId" TEXT NOT NULL,
     "templateKey" TEXT NOT NULL,
     "measure" TEXT NOT NULL,
-    "outcomeHour" TIMESTAMP(3) NOT NULL,
+    "outcomeDay" TIMESTAMP(3) NOT NULL,
     "emails" BIGINT NOT NULL,
     "firstCreatedAt" TIMESTAMP(3) NOT NULL,
 
-    CONSTRAINT "SendStepHourly_pkey" PRIMARY KEY ("createdHour","sequenceKey","sequenceVersion","stepId","templateKey","measure","outcomeHour")
+    CONSTRAINT "SendStepDaily_pkey" PRIMARY KEY ("createdDay","sequenceKey","sequenceVersion","stepId","templateKey","measure","outcomeDay")
 );
 
 -- The roll-up statements, as text for the trigger functions to EXECUTE (only a trigger function's own
@@ -125,26 +136,26 @@ CREATE FUNCTION analytics_segment_memberships_sql(changed TEXT) RETURNS text LAN
   $sql$, changed)
 $$;
 
--- Runs per start hour with their status and the hour it came ('infinity' while running).
+-- Runs per start day with their status and the day it came ('infinity' while running).
 CREATE FUNCTION analytics_enrollments_sql(changed TEXT) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT format($sql$
-    INSERT INTO "EnrollmentHourly" ("startHour", "sequenceKey", "sequenceVersion", status, "exitReason", "outcomeHour", runs)
-    SELECT date_trunc('hour', c."startedAt"), c."sequenceKey", c."sequenceVersion", c.status, coalesce(c."exitReason", ''),
-      coalesce(date_trunc('hour', c."endedAt"), 'infinity'), sum(c.delta)
+    INSERT INTO "EnrollmentDaily" ("startDay", "sequenceKey", "sequenceVersion", status, "exitReason", "outcomeDay", runs)
+    SELECT date_trunc('day', c."startedAt"), c."sequenceKey", c."sequenceVersion", c.status, coalesce(c."exitReason", ''),
+      coalesce(date_trunc('day', c."endedAt"), 'infinity'), sum(c.delta)
     FROM %s c GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(c.delta) <> 0 ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT ("startHour", "sequenceKey", "sequenceVersion", status, "exitReason", "outcomeHour")
-    DO UPDATE SET runs = "EnrollmentHourly".runs + excluded.runs
+    ON CONFLICT ("startDay", "sequenceKey", "sequenceVersion", status, "exitReason", "outcomeDay")
+    DO UPDATE SET runs = "EnrollmentDaily".runs + excluded.runs
   $sql$, changed)
 $$;
 
--- Sequence emails per creation hour and step, one row per measure with the hour it happened
+-- Sequence emails per creation day and step, one row per measure with the day it happened
 -- ('-infinity': counted whenever the email was attempted in the period). %s has the ledger columns,
 -- the run's sequence and version and a delta.
 CREATE FUNCTION analytics_send_steps_sql(changed TEXT) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT format($sql$
-    INSERT INTO "SendStepHourly" ("createdHour", "sequenceKey", "sequenceVersion", "stepId", "templateKey", measure, "outcomeHour", emails, "firstCreatedAt")
-    SELECT date_trunc('hour', c."createdAt"), c."sequenceKey", c."sequenceVersion", c."stepId", c."templateKey",
-      m.measure, coalesce(date_trunc('hour', m.at), '-infinity'), sum(c.delta), min(c."createdAt")
+    INSERT INTO "SendStepDaily" ("createdDay", "sequenceKey", "sequenceVersion", "stepId", "templateKey", measure, "outcomeDay", emails, "firstCreatedAt")
+    SELECT date_trunc('day', c."createdAt"), c."sequenceKey", c."sequenceVersion", c."stepId", c."templateKey",
+      m.measure, coalesce(date_trunc('day', m.at), '-infinity'), sum(c.delta), min(c."createdAt")
     FROM %s c
     CROSS JOIN LATERAL (VALUES
       ('attempted', NULL::timestamp, true),
@@ -156,9 +167,9 @@ CREATE FUNCTION analytics_send_steps_sql(changed TEXT) RETURNS text LANGUAGE sql
     ) m(measure, at, counted)
     WHERE m.counted AND c."stepId" IS NOT NULL
     GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(c.delta) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7
-    ON CONFLICT ("createdHour", "sequenceKey", "sequenceVersion", "stepId", "templateKey", measure, "outcomeHour")
-    DO UPDATE SET emails = "SendStepHourly".emails + excluded.emails,
-      "firstCreatedAt" = least("SendStepHourly"."firstCreatedAt", excluded."firstCreatedAt")
+    ON CONFLICT ("createdDay", "sequenceKey", "sequenceVersion", "stepId", "templateKey", measure, "outcomeDay")
+    DO UPDATE SET emails = "SendStepDaily".emails + excluded.emails,
+      "firstCreatedAt" = least("SendStepDaily"."firstCreatedAt", excluded."firstCreatedAt")
   $sql$, changed)
 $$;
 
