@@ -33,6 +33,10 @@ export async function sequenceMetrics(
     days
       ? Prisma.sql`((${column} >= ${from} AND ${column} < ${dayFrom}) OR (${column} >= ${dayTo} AND ${column} < ${to}))`
       : Prisma.sql`${column} >= ${from} AND ${column} < ${to}`;
+  // When the period ends mid-day (a local midnight elsewhere than UTC), the roll-ups cannot say whether
+  // an outcome on that last day came before the end: those come from the facts. At a UTC midnight, an
+  // outcome on the day after is simply after the end.
+  const endsMidDay = days !== null && days.end.getTime() !== period.to.getTime();
   /** An outcome on the day the period ends in, before its end. */
   const onLastDay = (column: Prisma.Sql) => Prisma.sql`(${column} >= ${dayTo} AND ${column} < ${to})`;
   const rolledRuns = days
@@ -42,13 +46,24 @@ export async function sequenceMetrics(
         CASE WHEN "outcomeDay" < ${dayTo} THEN status ELSE 'running' END,
         CASE WHEN "outcomeDay" < ${dayTo} THEN nullif("exitReason", '') END, runs
       FROM "EnrollmentDaily"
-      WHERE "startDay" >= ${dayFrom} AND "startDay" < ${dayTo} AND "outcomeDay" <> ${dayTo} AND runs <> 0`
+      WHERE "startDay" >= ${dayFrom} AND "startDay" < ${dayTo} AND runs <> 0
+        ${endsMidDay ? Prisma.sql`AND "outcomeDay" <> ${dayTo}` : Prisma.empty}`
     : Prisma.empty;
   // Runs of the whole days that ended on the last day: the roll-up leaves them to the facts.
-  const runsEndedOnLastDay = days
+  const runsEndedOnLastDay = endsMidDay
     ? Prisma.sql`OR ("startedAt" >= ${dayFrom} AND "startedAt" < ${dayTo} AND "endedAt" >= ${dayTo}
         AND "endedAt" < ${dayTo} + interval '1 day')`
     : Prisma.empty;
+  // Sends, opens and clicks of the whole days' emails that came on the last day, before the end.
+  const sendsOnLastDay = Prisma.sql`
+      UNION ALL
+      SELECT e."sequenceKey", e."sequenceVersion", l."stepId", l."templateKey", NULL, 0,
+        (l.status = 'sent' AND ${onLastDay(Prisma.sql`l."sentAt"`)})::int, 0, 0,
+        ${onLastDay(Prisma.sql`l."firstOpenedAt"`)}::int, ${onLastDay(Prisma.sql`l."firstClickedAt"`)}::int
+      FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
+      WHERE l."createdAt" >= ${dayFrom} AND l."createdAt" < ${dayTo} AND l."stepId" IS NOT NULL
+        AND (${onLastDay(Prisma.sql`l."sentAt"`)} OR ${onLastDay(Prisma.sql`l."firstOpenedAt"`)}
+          OR ${onLastDay(Prisma.sql`l."firstClickedAt"`)})`;
   const rolledSends = days
     ? Prisma.sql`
       UNION ALL
@@ -61,14 +76,7 @@ export async function sequenceMetrics(
         CASE WHEN measure = 'opened' AND "outcomeDay" < ${dayTo} THEN emails ELSE 0 END,
         CASE WHEN measure = 'clicked' AND "outcomeDay" < ${dayTo} THEN emails ELSE 0 END
       FROM "SendStepDaily" WHERE "createdDay" >= ${dayFrom} AND "createdDay" < ${dayTo} AND emails <> 0
-      UNION ALL
-      SELECT e."sequenceKey", e."sequenceVersion", l."stepId", l."templateKey", NULL, 0,
-        (l.status = 'sent' AND ${onLastDay(Prisma.sql`l."sentAt"`)})::int, 0, 0,
-        ${onLastDay(Prisma.sql`l."firstOpenedAt"`)}::int, ${onLastDay(Prisma.sql`l."firstClickedAt"`)}::int
-      FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
-      WHERE l."createdAt" >= ${dayFrom} AND l."createdAt" < ${dayTo} AND l."stepId" IS NOT NULL
-        AND (${onLastDay(Prisma.sql`l."sentAt"`)} OR ${onLastDay(Prisma.sql`l."firstOpenedAt"`)}
-          OR ${onLastDay(Prisma.sql`l."firstClickedAt"`)})`
+      ${endsMidDay ? sendsOnLastDay : Prisma.empty}`
     : Prisma.empty;
   const [outcomes, steps, unsubscribes] = await Promise.all([
     store.$queryRaw<EnrollmentOutcomeRow[]>`
