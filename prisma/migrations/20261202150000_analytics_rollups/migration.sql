@@ -93,10 +93,10 @@ CREATE TABLE "SendStepDaily" (
     CONSTRAINT "SendStepDaily_pkey" PRIMARY KEY ("createdDay","sequenceKey","sequenceVersion","stepId","templateKey","measure","outcomeDay")
 );
 
--- The roll-up statements, as text for the trigger functions to EXECUTE (only a trigger function's own
--- statements see its transition tables). %s is the changed rows with a delta column (+1 new, -1 old).
--- The migration runner splits scripts at every semicolon, so these are SQL functions of one statement
--- and the PL/pgSQL bodies below write their semicolons as \073.
+-- The roll-up statements, as text the trigger functions below are generated from (only a trigger
+-- function's own statements see its transition tables). %s is the changed rows with a delta column
+-- (+1 new, -1 old). The migration runner splits scripts at every semicolon, so these are SQL functions
+-- of one statement, and PL/pgSQL bodies are generated with chr(59) or written with \073.
 
 -- Contacts: stage counts now (merged ghosts left out) and lifetime value per current segment.
 CREATE FUNCTION analytics_contacts_sql(changed TEXT) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -190,20 +190,41 @@ CREATE FUNCTION analytics_run_emails(operation TEXT) RETURNS text LANGUAGE sql I
     'l.*, t."sequenceKey", t."sequenceVersion"', 'JOIN "SendLedger" l ON l."enrollmentId" = t.id'))
 $$;
 
-CREATE FUNCTION analytics_contacts_statement() RETURNS trigger LANGUAGE plpgsql AS
-E'BEGIN EXECUTE analytics_contacts_sql(analytics_changed_rows(TG_OP))\073 RETURN NULL\073 END';
+-- The trigger functions, generated from the statements above as static SQL (PL/pgSQL caches the plan
+-- of a static statement, an EXECUTE is parsed and planned on every call). One function per table, a
+-- branch per operation: a branch is planned the first time it runs, so an INSERT never plans the
+-- branch that reads old_rows.
+CREATE FUNCTION analytics_execute(statement TEXT) RETURNS void LANGUAGE plpgsql AS E'BEGIN EXECUTE statement\073 END';
 
-CREATE FUNCTION analytics_contact_row() RETURNS trigger LANGUAGE plpgsql AS
-E'BEGIN EXECUTE analytics_contacts_sql(''(SELECT ($1).*, -1 AS delta UNION ALL SELECT ($2).*, 1)'') USING OLD, NEW\073 RETURN NULL\073 END';
+CREATE FUNCTION analytics_trigger_function_sql(name TEXT, on_insert TEXT, on_update TEXT, on_delete TEXT) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT format('CREATE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql AS %L', name,
+    format('BEGIN IF TG_OP = %L THEN %s%s ELSIF TG_OP = %L THEN %s%s ELSE %s%s END IF%s RETURN NULL%s END',
+      'INSERT', on_insert, chr(59), 'DELETE', on_delete, chr(59), on_update, chr(59), chr(59), chr(59)))
+$$;
 
-CREATE FUNCTION analytics_segment_memberships_statement() RETURNS trigger LANGUAGE plpgsql AS
-E'BEGIN EXECUTE analytics_segment_memberships_sql(analytics_changed_rows(TG_OP))\073 RETURN NULL\073 END';
+SELECT analytics_execute(analytics_trigger_function_sql('analytics_contacts_statement',
+  analytics_contacts_sql(analytics_changed_rows('INSERT')), analytics_contacts_sql(analytics_changed_rows('UPDATE')),
+  analytics_contacts_sql(analytics_changed_rows('DELETE'))));
 
-CREATE FUNCTION analytics_enrollments_statement() RETURNS trigger LANGUAGE plpgsql AS
-E'BEGIN EXECUTE analytics_enrollments_sql(analytics_changed_rows(TG_OP))\073 IF TG_OP <> ''UPDATE'' THEN EXECUTE analytics_run_emails(TG_OP)\073 END IF\073 RETURN NULL\073 END';
+-- Only ever an UPDATE: one row, OLD out and NEW in.
+SELECT analytics_execute(analytics_trigger_function_sql('analytics_contact_row', 'NULL',
+  analytics_contacts_sql('(SELECT (OLD).*, -1 AS delta UNION ALL SELECT (NEW).*, 1)'), 'NULL'));
 
-CREATE FUNCTION analytics_send_ledger_statement() RETURNS trigger LANGUAGE plpgsql AS
-E'BEGIN EXECUTE analytics_send_steps_sql(analytics_changed_rows(TG_OP, ''t.*, e."sequenceKey", e."sequenceVersion"'', ''JOIN "Enrollment" e ON e.id = t."enrollmentId"''))\073 RETURN NULL\073 END';
+SELECT analytics_execute(analytics_trigger_function_sql('analytics_segment_memberships_statement',
+  analytics_segment_memberships_sql(analytics_changed_rows('INSERT')),
+  analytics_segment_memberships_sql(analytics_changed_rows('UPDATE')),
+  analytics_segment_memberships_sql(analytics_changed_rows('DELETE'))));
+
+SELECT analytics_execute(analytics_trigger_function_sql('analytics_enrollments_statement',
+  analytics_enrollments_sql(analytics_changed_rows('INSERT')) || chr(59) || analytics_run_emails('INSERT'),
+  analytics_enrollments_sql(analytics_changed_rows('UPDATE')),
+  analytics_enrollments_sql(analytics_changed_rows('DELETE')) || chr(59) || analytics_run_emails('DELETE')));
+
+SELECT analytics_execute(analytics_trigger_function_sql('analytics_send_ledger_statement',
+  analytics_send_steps_sql(analytics_changed_rows('INSERT', 't.*, e."sequenceKey", e."sequenceVersion"', 'JOIN "Enrollment" e ON e.id = t."enrollmentId"')),
+  analytics_send_steps_sql(analytics_changed_rows('UPDATE', 't.*, e."sequenceKey", e."sequenceVersion"', 'JOIN "Enrollment" e ON e.id = t."enrollmentId"')),
+  analytics_send_steps_sql(analytics_changed_rows('DELETE', 't.*, e."sequenceKey", e."sequenceVersion"', 'JOIN "Enrollment" e ON e.id = t."enrollmentId"'))));
 
 CREATE TRIGGER analytics_contacts_insert AFTER INSERT ON "Contact"
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_contacts_statement();
@@ -237,9 +258,9 @@ CREATE TRIGGER analytics_send_ledger_delete AFTER DELETE ON "SendLedger"
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_send_ledger_statement();
 
 -- Backfill from the facts already stored, as if each row had just been inserted.
-CREATE FUNCTION analytics_backfill(statement TEXT) RETURNS void LANGUAGE plpgsql AS E'BEGIN EXECUTE statement\073 END';
-SELECT analytics_backfill(analytics_contacts_sql('(SELECT t.*, 1 AS delta FROM "Contact" t)'));
-SELECT analytics_backfill(analytics_segment_memberships_sql('(SELECT t.*, 1 AS delta FROM "SegmentMembership" t)'));
-SELECT analytics_backfill(analytics_enrollments_sql('(SELECT t.*, 1 AS delta FROM "Enrollment" t)'));
-SELECT analytics_backfill(analytics_send_steps_sql('(SELECT t.*, e."sequenceKey", e."sequenceVersion", 1 AS delta FROM "SendLedger" t JOIN "Enrollment" e ON e.id = t."enrollmentId")'));
-DROP FUNCTION analytics_backfill(TEXT);
+SELECT analytics_execute(analytics_contacts_sql('(SELECT t.*, 1 AS delta FROM "Contact" t)'));
+SELECT analytics_execute(analytics_segment_memberships_sql('(SELECT t.*, 1 AS delta FROM "SegmentMembership" t)'));
+SELECT analytics_execute(analytics_enrollments_sql('(SELECT t.*, 1 AS delta FROM "Enrollment" t)'));
+SELECT analytics_execute(analytics_send_steps_sql('(SELECT t.*, e."sequenceKey", e."sequenceVersion", 1 AS delta FROM "SendLedger" t JOIN "Enrollment" e ON e.id = t."enrollmentId")'));
+DROP FUNCTION analytics_execute(TEXT);
+DROP FUNCTION analytics_trigger_function_sql(TEXT, TEXT, TEXT, TEXT);
