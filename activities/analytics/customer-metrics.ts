@@ -16,11 +16,38 @@ import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { bucketLabel, periodEdges } from "./period-sql.ts";
+import { type MetricSource, metricSource } from "./rollup-sql.ts";
 
-export async function customerMetrics(store: ContactStore, period: ReportPeriod): Promise<CustomerReport> {
+export async function customerMetrics(
+  store: ContactStore,
+  period: ReportPeriod,
+  source: MetricSource = "rollups",
+): Promise<CustomerReport> {
   const { from, to } = periodEdges(period);
+  const rolledUp = metricSource(period, source) === "rollups";
   const labelOf = (column: Prisma.Sql) =>
     Prisma.sql`CASE WHEN ${column} >= ${to} THEN ${AFTER_PERIOD_BUCKET} ELSE ${bucketLabel(column, period)} END`;
+  // Segment sizes now and per hour from the roll-ups, or counted from the memberships (the reference).
+  const movementsRolledUp = Prisma.sql`
+    SELECT segment, 'current' AS kind, NULL AS bucket, sum(memberships)::int AS memberships
+    FROM "SegmentTally" GROUP BY segment HAVING sum(memberships) <> 0
+    UNION ALL
+    SELECT segment, kind, ${labelOf(Prisma.sql`hour`)} AS bucket, sum(memberships)::int
+    FROM "SegmentMovementHourly" WHERE hour >= ${from} AND memberships <> 0
+    GROUP BY segment, kind, 3 HAVING sum(memberships) <> 0`;
+  const movementsLive = Prisma.sql`
+    SELECT segment, 'current' AS kind, NULL AS bucket, count(*)::int AS memberships
+    FROM "SegmentMembership" WHERE "leftAt" IS NULL GROUP BY segment
+    UNION ALL
+    SELECT segment, 'entered', bucket, count(*)::int FROM (
+      SELECT segment, ${labelOf(Prisma.sql`"enteredAt"`)} AS bucket
+      FROM "SegmentMembership" WHERE "enteredAt" >= ${from}
+    ) entered GROUP BY segment, bucket
+    UNION ALL
+    SELECT segment, 'left', bucket, count(*)::int FROM (
+      SELECT segment, ${labelOf(Prisma.sql`"leftAt"`)} AS bucket
+      FROM "SegmentMembership" WHERE "leftAt" >= ${from}
+    ) left_ GROUP BY segment, bucket`;
   const [segments, attribution, lifetime, movements] = await Promise.all([
     store.$queryRaw<SegmentOrdersRow[]>`
       WITH placed AS (
@@ -73,24 +100,16 @@ export async function customerMetrics(store: ContactStore, period: ReportPeriod)
       SELECT CASE WHEN "cartRecovery" THEN ${CART_RECOVERY_PROGRAM} ELSE ${POST_PURCHASE_PROGRAM} END AS program,
         count(*)::int AS orders, sum(total)::float8 AS revenue
       FROM placed WHERE "cartRecovery" OR "postPurchase" GROUP BY 1`,
-    store.$queryRaw<LifetimeValueRow[]>`
+    source === "rollups"
+      ? store.$queryRaw<LifetimeValueRow[]>`
+      SELECT segment, sum(customers)::int AS customers, sum(orders)::int AS orders, sum(revenue)::float8 AS revenue
+      FROM "CustomerTally" GROUP BY segment HAVING sum(customers) <> 0`
+      : store.$queryRaw<LifetimeValueRow[]>`
       SELECT segment, count(*)::int AS customers, sum("orderCount")::int AS orders,
         sum("totalRevenue")::float8 AS revenue
       FROM "Contact" WHERE "orderCount" > 0 AND "mergedIntoId" IS NULL
       GROUP BY segment`,
-    store.$queryRaw<SegmentMovementRow[]>`
-      SELECT segment, 'current' AS kind, NULL AS bucket, count(*)::int AS memberships
-      FROM "SegmentMembership" WHERE "leftAt" IS NULL GROUP BY segment
-      UNION ALL
-      SELECT segment, 'entered', bucket, count(*)::int FROM (
-        SELECT segment, ${labelOf(Prisma.sql`"enteredAt"`)} AS bucket
-        FROM "SegmentMembership" WHERE "enteredAt" >= ${from}
-      ) entered GROUP BY segment, bucket
-      UNION ALL
-      SELECT segment, 'left', bucket, count(*)::int FROM (
-        SELECT segment, ${labelOf(Prisma.sql`"leftAt"`)} AS bucket
-        FROM "SegmentMembership" WHERE "leftAt" >= ${from}
-      ) left_ GROUP BY segment, bucket`,
+    store.$queryRaw<SegmentMovementRow[]>(rolledUp ? movementsRolledUp : movementsLive),
   ]);
   return customerReport({
     segments,

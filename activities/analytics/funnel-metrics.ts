@@ -14,6 +14,7 @@ import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { bucketLabel, periodEdges, stageRankSql } from "./period-sql.ts";
+import type { MetricSource } from "./rollup-sql.ts";
 
 interface VisitAggregateRow {
   bucket: string | null;
@@ -28,11 +29,27 @@ interface VisitAggregateRow {
   medianSeconds: number | null;
 }
 
-export async function funnelMetrics(store: ContactStore, period: ReportPeriod): Promise<FunnelReport> {
+interface StageCountRow {
+  lifecycleStage: string | null;
+  highestStage: string | null;
+  contacts: number;
+}
+
+export async function funnelMetrics(
+  store: ContactStore,
+  period: ReportPeriod,
+  source: MetricSource = "rollups",
+): Promise<FunnelReport> {
   const { from, to } = periodEdges(period);
   const rank = stageRankSql;
   const [now, aggregates] = await Promise.all([
-    store.$queryRaw<Array<{ lifecycleStage: string | null; highestStage: string | null; contacts: number }>>`
+    // The stage tally (rollup-sql.ts) instead of counting every contact; the live count is the reference.
+    source === "rollups"
+      ? store.$queryRaw<StageCountRow[]>`
+      SELECT CASE WHEN kind = 'current' THEN stage END AS "lifecycleStage",
+        CASE WHEN kind = 'highest' THEN stage END AS "highestStage", sum(contacts)::int AS contacts
+      FROM "StageTally" GROUP BY kind, stage HAVING sum(contacts) <> 0`
+      : store.$queryRaw<StageCountRow[]>`
       SELECT "lifecycleStage", "highestStage", count(*)::int AS contacts FROM "Contact"
       WHERE "mergedIntoId" IS NULL
       GROUP BY GROUPING SETS (("lifecycleStage"), ("highestStage"))`,
