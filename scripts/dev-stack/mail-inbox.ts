@@ -79,7 +79,11 @@ export async function startMailInbox(options: {
     .filter((name) => name.endsWith(".eml"))
     .sort()) {
     const path = join(options.directory, file);
-    emails.push(await parseEmail(file.slice(0, -4), readFileSync(path), statSync(path).mtime));
+    try {
+      emails.push(await parseEmail(file.slice(0, -4), readFileSync(path), statSync(path).mtime));
+    } catch {
+      // An unreadable file (cut short by a full disk, say) is left out of the inbox, not fatal to it.
+    }
   }
 
   const smtp = new SMTPServer({
@@ -98,14 +102,14 @@ export async function startMailInbox(options: {
         const raw = Buffer.concat(chunks);
         // Named by arrival, so the files sort in the order the inbox lists them.
         const id = `${Date.now().toString().padStart(15, "0")}-${randomUUID().slice(0, 8)}`;
-        parseEmail(id, raw, new Date()).then(
-          (email) => {
+        // A message that cannot be parsed or kept is refused to its sender; the inbox goes on.
+        parseEmail(id, raw, new Date())
+          .then((email) => {
             writeFileSync(join(options.directory, `${id}.eml`), raw);
             emails.push(email);
             callback();
-          },
-          (error: Error) => callback(error),
-        );
+          })
+          .catch((error: Error) => callback(error));
       });
     },
   });
