@@ -1,7 +1,7 @@
-// `npm run dev`'s memory: the resident memory of its whole process tree (the supervisor, the embedded
-// PostgreSQL, the mail catcher, the Temporal dev server, the worker, the API), once the stack is up and
-// again after the first welcome email reached the mail inbox. Free ports and a fresh data folder, so
-// it runs beside a developer's own stack.
+// `npm run dev`'s memory: the resident memory (RSS and PSS) of its whole process tree (npm, the
+// supervisor with its mail inbox, the embedded PostgreSQL, the Temporal dev server, the worker, the
+// API), once the stack is up and again after the first welcome email reached the mail inbox. Free
+// ports and a fresh data folder, so it runs beside a developer's own stack.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -133,17 +133,15 @@ export async function runDevMemoryBench(): Promise<DevMemoryResult> {
     const label = (name: string) =>
       /pglite|embedded-postgres/.test(name)
         ? "embedded PostgreSQL (PGlite)"
-        : /maildev/.test(name)
-          ? "mail catcher (maildev)"
-          : /temporal/.test(name)
-            ? "Temporal dev server"
-            : /worker\/main/.test(name)
-              ? "worker"
-              : /api\/main/.test(name)
-                ? "API"
-                : /scripts\/dev\.ts/.test(name)
-                  ? "supervisor (scripts/dev.ts, with the mail inbox)"
-                  : "npm and shells";
+        : /temporal/.test(name)
+          ? "Temporal dev server"
+          : /worker\/main/.test(name)
+            ? "worker"
+            : /api\/main/.test(name)
+              ? "API"
+              : /scripts\/dev\.ts/.test(name)
+                ? "supervisor (scripts/dev.ts, with the mail inbox)"
+                : "npm and shells";
     const byPart = (tree: TreeProcess[], size: "rssKiB" | "pssKiB") => {
       const sums = new Map<string, number>();
       for (const process of tree)
