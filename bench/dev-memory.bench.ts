@@ -1,7 +1,7 @@
-// `npm run dev`'s memory: the resident memory of its whole process tree (the supervisor, the embedded
-// PostgreSQL, the mail catcher, the Temporal dev server, the worker, the API), once the stack is up and
-// again after the first welcome email reached the mail inbox. Free ports and a fresh data folder, so
-// it runs beside a developer's own stack.
+// `npm run dev`'s memory: the resident memory (RSS and PSS) of its whole process tree (npm, the
+// supervisor with its mail inbox, the embedded PostgreSQL, the Temporal dev server, the worker, the
+// API), once the stack is up and again after the first welcome email reached the mail inbox. Free
+// ports and a fresh data folder, so it runs beside a developer's own stack.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,10 +12,19 @@ import { call } from "./pipeline-stack.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Every process whose ancestry reaches `root`, with its RSS in KiB. */
-function processTree(root: number): Array<{ pid: number; name: string; rssKiB: number }> {
+interface TreeProcess {
+  pid: number;
+  name: string;
+  /** Resident memory, shared pages (the node binary, libraries) counted in full in every process. */
+  rssKiB: number;
+  /** Proportional set size: each shared page divided among the processes sharing it. */
+  pssKiB: number;
+}
+
+/** Every process whose ancestry reaches `root`, with its RSS and PSS in KiB. */
+function processTree(root: number): TreeProcess[] {
   const parents = new Map<number, number>();
-  const info = new Map<number, { name: string; rssKiB: number }>();
+  const info = new Map<number, Omit<TreeProcess, "pid">>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -26,6 +35,7 @@ function processTree(root: number): Array<{ pid: number; name: string; rssKiB: n
       info.set(Number(entry), {
         name: cmdline || field("Name"),
         rssKiB: Number.parseInt(field("VmRSS"), 10) || 0,
+        pssKiB: Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/smaps_rollup`, "utf8"))?.[1] ?? 0),
       });
     } catch {
       // gone meanwhile
@@ -36,9 +46,7 @@ function processTree(root: number): Array<{ pid: number; name: string; rssKiB: n
       if (current === root) return true;
     return false;
   };
-  return [...info.entries()]
-    .filter(([pid]) => inTree(pid))
-    .map(([pid, { name, rssKiB }]) => ({ pid, name, rssKiB }));
+  return [...info.entries()].filter(([pid]) => inTree(pid)).map(([pid, process]) => ({ pid, ...process }));
 }
 
 const MiB = (kib: number) => Math.round(kib / 1024);
@@ -46,13 +54,27 @@ const MiB = (kib: number) => Math.round(kib / 1024);
 export interface DevMemoryResult {
   afterStartMiB: number;
   afterFirstEmailMiB: number;
-  parts: Array<{ name: string; afterStartMiB: number; afterFirstEmailMiB: number }>;
+  afterFirstEmailPssMiB: number;
+  parts: Array<{
+    name: string;
+    afterStartMiB: number;
+    afterFirstEmailMiB: number;
+    afterFirstEmailPssMiB: number;
+  }>;
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+/** Polls `check` until it holds; fails at once when the stack has ended (it will not come back). */
+async function waitFor(
+  what: string,
+  timeoutMs: number,
+  stack: { ended(): string | null },
+  check: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
+    const ended = stack.ended();
+    if (ended) throw new Error(`waiting for ${what}: npm run dev ended (${ended})`);
     if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -77,13 +99,22 @@ export async function runDevMemoryBench(): Promise<DevMemoryResult> {
   };
   const dev = spawn("npm", ["run", "dev"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  dev.stdout.on("data", (chunk: Buffer) => {
+  const collect = (chunk: Buffer) => {
     output += chunk.toString();
-  });
-  dev.stderr.resume();
+  };
+  dev.stdout.on("data", collect);
+  dev.stderr.on("data", collect);
+  // A stack that stopped (a start-up failure, a port taken meanwhile) is reported with its output
+  // instead of being waited on until the timeouts.
+  const stack = {
+    ended: () =>
+      dev.exitCode === null && dev.signalCode === null
+        ? null
+        : `${dev.exitCode ?? dev.signalCode}; its output:\n${output.slice(-4_000)}`,
+  };
   const baseUrl = `http://127.0.0.1:${api}`;
   try {
-    await waitFor("the dev stack", 300_000, async () => output.includes("Nurtureflow is running"));
+    await waitFor("the dev stack", 300_000, stack, async () => output.includes("Nurtureflow is running"));
     // Settled: start-up peaks (bundling, migrations) are behind.
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     const started = processTree(dev.pid as number);
@@ -93,48 +124,54 @@ export async function runDevMemoryBench(): Promise<DevMemoryResult> {
       marketingConsent: true,
     });
     await call(baseUrl, "PUT", `/v1/contacts/${created.body?.id}/stage`, { stage: "lead" });
-    await waitFor("the welcome email in the mail inbox", 120_000, async () => {
+    await waitFor("the welcome email in the mail inbox", 120_000, stack, async () => {
       const inbox = (await (await fetch(`http://127.0.0.1:${mailUi}/api/email`)).json()) as unknown[];
       return inbox.length > 0;
     });
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const afterEmail = processTree(dev.pid as number);
     const label = (name: string) =>
-      /pglite/.test(name)
+      /pglite|embedded-postgres/.test(name)
         ? "embedded PostgreSQL (PGlite)"
-        : /maildev/.test(name)
-          ? "mail catcher (maildev)"
-          : /temporal/.test(name)
-            ? "Temporal dev server"
-            : /worker\/main/.test(name)
-              ? "worker"
-              : /api\/main/.test(name)
-                ? "API"
-                : /scripts\/dev/.test(name)
-                  ? "supervisor (scripts/dev.ts)"
-                  : "npm and shells";
-    const byPart = (tree: typeof started) => {
+        : /temporal/.test(name)
+          ? "Temporal dev server"
+          : /worker\/main/.test(name)
+            ? "worker"
+            : /api\/main/.test(name)
+              ? "API"
+              : /scripts\/dev\.ts/.test(name)
+                ? "supervisor (scripts/dev.ts, with the mail inbox)"
+                : "npm and shells";
+    const byPart = (tree: TreeProcess[], size: "rssKiB" | "pssKiB") => {
       const sums = new Map<string, number>();
-      for (const { name, rssKiB } of tree) sums.set(label(name), (sums.get(label(name)) ?? 0) + rssKiB);
+      for (const process of tree)
+        sums.set(label(process.name), (sums.get(label(process.name)) ?? 0) + process[size]);
       return sums;
     };
-    const before = byPart(started);
-    const after = byPart(afterEmail);
-    const sum = (tree: typeof started) => MiB(tree.reduce((total, { rssKiB }) => total + rssKiB, 0));
+    const before = byPart(started, "rssKiB");
+    const after = byPart(afterEmail, "rssKiB");
+    const afterPss = byPart(afterEmail, "pssKiB");
+    const sum = (tree: TreeProcess[], size: "rssKiB" | "pssKiB") =>
+      MiB(tree.reduce((total, process) => total + process[size], 0));
     return {
-      afterStartMiB: sum(started),
-      afterFirstEmailMiB: sum(afterEmail),
+      afterStartMiB: sum(started, "rssKiB"),
+      afterFirstEmailMiB: sum(afterEmail, "rssKiB"),
+      afterFirstEmailPssMiB: sum(afterEmail, "pssKiB"),
       parts: [...new Set([...before.keys(), ...after.keys()])].map((name) => ({
         name,
         afterStartMiB: MiB(before.get(name) ?? 0),
         afterFirstEmailMiB: MiB(after.get(name) ?? 0),
+        afterFirstEmailPssMiB: MiB(afterPss.get(name) ?? 0),
       })),
     };
   } finally {
     const exited = new Promise((resolve) => dev.once("exit", resolve));
     if (dev.exitCode === null && dev.signalCode === null) {
       dev.kill("SIGINT");
+      // The supervisor stops its parts within their grace periods; past that, npm is killed.
+      const timer = setTimeout(() => dev.kill("SIGKILL"), 90_000);
       await exited;
+      clearTimeout(timer);
     }
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -138,20 +138,28 @@ if (wanted("dev-memory")) {
     "(bench/dev-memory.bench.ts): `npm run dev` on free ports with a fresh data folder, the embedded",
     "database (no DATABASE_URL); resident memory (VmRSS) summed over the whole process tree, 10 s after",
     "the stack reported it was running, and 5 s after the first welcome email reached the mail inbox.",
-    "Shared pages (the node binary) count once per process, so the sum is an upper bound. Memory moves",
-    "little with the CPU load of the other work on the machine; the load is noted all the same.",
+    "RSS counts shared pages (the node binary, shared libraries) once per process, so its sum is an upper",
+    "bound; PSS (/proc/PID/smaps_rollup) divides each shared page among the processes sharing it, so its",
+    "sum is the memory the stack holds. Memory moves little with the CPU load of the other work on the",
+    "machine; the load is noted all the same.",
     "",
     ...machineLines(),
     "",
     ...markdownTable(
-      ["part", "after start", "after the first email"],
+      ["part", "RSS after start", "RSS after the first email", "PSS after the first email"],
       [
         ...memory.parts.map((part) => [
           part.name,
           `${part.afterStartMiB} MiB`,
           `${part.afterFirstEmailMiB} MiB`,
+          `${part.afterFirstEmailPssMiB} MiB`,
         ]),
-        ["**whole stack**", `**${memory.afterStartMiB} MiB**`, `**${memory.afterFirstEmailMiB} MiB**`],
+        [
+          "**whole stack**",
+          `**${memory.afterStartMiB} MiB**`,
+          `**${memory.afterFirstEmailMiB} MiB**`,
+          `**${memory.afterFirstEmailPssMiB} MiB**`,
+        ],
       ],
     ),
   ];

@@ -1,14 +1,34 @@
-// The one way the application opens the contact store: Prisma Client over the pg driver adapter.
+// The one way the application opens the contact store: Prisma Client over the pg driver adapter, on a
+// pg pool the hot paths may also query directly (sqlPool).
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 
 export type ContactStore = InstanceType<typeof PrismaClient>;
 
+const pools = new WeakMap<ContactStore, pg.Pool>();
+
 export function openContactStore(databaseUrl: string, maxConnections = 10): ContactStore {
-  return new PrismaClient({
-    adapter: new PrismaPg({ connectionString: databaseUrl, max: maxConnections }),
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: maxConnections });
+  const store = new PrismaClient({
+    // $disconnect ends the pool.
+    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
     // Prisma's defaults (2 s to get a connection, 5 s per transaction) turn a burst of requests on a
     // busy machine into 500s; a transaction waits its turn for the pool instead.
     transactionOptions: { maxWait: 10_000, timeout: 30_000 },
   });
+  pools.set(store, pool);
+  return store;
+}
+
+/**
+ * The store's own pg pool, for raw SQL on hot paths: a query through Prisma's JavaScript engine costs
+ * about four times the CPU of the same query through pg (BENCHMARKS.md, "Email delivery"). pg's own
+ * type parsing applies: int8 comes back as a string and `timestamp` columns are best written as UTC
+ * ISO strings cast with `::timestamp`.
+ */
+export function sqlPool(store: ContactStore): pg.Pool {
+  const pool = pools.get(store);
+  if (!pool) throw new Error("the contact store was not opened with openContactStore");
+  return pool;
 }

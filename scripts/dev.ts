@@ -1,7 +1,7 @@
 // `npm run dev`: the whole local stack in one command, run as a supervisor. It starts PostgreSQL
-// (DATABASE_URL when set, otherwise an embedded PGlite server), a mail catcher with a web inbox, the
-// Temporal dev server with its Web UI, the worker (which seeds the built-in programs) and the API, each
-// in its own process group. SIGINT or SIGTERM (Ctrl-C, `kill`, systemd, Docker, an IDE's stop button,
+// (DATABASE_URL when set, otherwise an embedded PGlite server), a mail catcher with a web inbox (in the
+// supervisor's own process), the Temporal dev server with its Web UI, the worker (which seeds the
+// built-in programs) and the API, each in its own process group. SIGINT or SIGTERM (Ctrl-C, `kill`, systemd, Docker, an IDE's stop button,
 // or npm forwarding either) stops them in the reverse order: the API finishes its requests, the worker
 // drains, then Temporal, the mail catcher and the database go, and the ports are free again.
 import { mkdirSync } from "node:fs";
@@ -12,6 +12,7 @@ import pg from "pg";
 import { ConfigError, parseConfig } from "../domain/config.ts";
 import { lockDataDir } from "./dev-stack/data-dir-lock.ts";
 import { type DevSettings, parseDevSettings } from "./dev-stack/dev-settings.ts";
+import { startMailInbox } from "./dev-stack/mail-inbox.ts";
 import { describePortsInUse, portsInUse } from "./dev-stack/port-check.ts";
 import {
   runToEnd,
@@ -24,6 +25,9 @@ import { startTemporalDevServer } from "./temporal-dev-server.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
+// A young generation of 1 MB instead of V8's 16 MB semi-spaces: each Node.js process of the stack holds
+// about 45 MB less for slightly more frequent scavenges, which a one-developer stack does not notice.
+const NODE_MEMORY_FLAGS = ["--max-semi-space-size=1", "--optimize-for-size"];
 const say = (line: string) => console.log(`[dev] ${line}`);
 
 /** Started parts, in start order; stopped in the reverse order. */
@@ -94,7 +98,7 @@ function startNodePart(name: string, file: string, env: NodeJS.ProcessEnv, grace
     startSupervised({
       name,
       command: process.execPath,
-      args: ["--import", "tsx", join(ROOT, file)],
+      args: [...NODE_MEMORY_FLAGS, "--import", "tsx", join(ROOT, file)],
       env,
       graceMs,
     }),
@@ -124,8 +128,18 @@ async function prepareDatabase(settings: DevSettings): Promise<string> {
   supervise(
     startSupervised({
       name: "postgres",
-      command: join(BIN, "pglite-server"),
-      args: ["-d", pgliteDir, "-p", String(embeddedPort), "-m", "20"],
+      command: process.execPath,
+      // Liftoff only: PostgreSQL's WebAssembly stays in V8's baseline code instead of also being
+      // compiled by the optimising tier, about 100 MB less for a slower but still local database.
+      args: [
+        ...NODE_MEMORY_FLAGS,
+        "--liftoff-only",
+        "--import",
+        "tsx",
+        join(ROOT, "scripts", "dev-stack", "embedded-postgres.ts"),
+        pgliteDir,
+        String(embeddedPort),
+      ],
       graceMs: 10_000,
     }),
   );
@@ -170,26 +184,15 @@ async function main(): Promise<void> {
   if (migrate.code !== 0) throw new Error(`migrations failed:\n${migrate.output}`);
   say("database migrated");
 
-  supervise(
-    startSupervised({
-      name: "mail",
-      command: join(BIN, "maildev"),
-      args: [
-        "--smtp",
-        String(ports.smtp),
-        "--ip",
-        "127.0.0.1",
-        "--web",
-        String(ports.mailUi),
-        "--web-ip",
-        "127.0.0.1",
-        "--mail-directory",
-        join(dataDir, "mail"),
-      ],
-      graceMs: 5_000,
-    }),
-  );
-  await waitForPort(ports.smtp, "the mail catcher");
+  const inbox = await startMailInbox({
+    smtpPort: ports.smtp,
+    webPort: ports.mailUi,
+    host: "127.0.0.1",
+    directory: join(dataDir, "mail"),
+  });
+  parts.push({ name: "mail", stop: inbox.stop });
+  if (stopping) void inbox.stop();
+  notStopping();
 
   const temporal = await startTemporalDevServer({
     cli,
@@ -198,7 +201,15 @@ async function main(): Promise<void> {
     dbFile: join(dataDir, "temporal.db"),
     logFile: join(dataDir, "temporal.log"),
     spawnProcess: (command, args) =>
-      supervise(startSupervised({ name: "temporal", command, args, graceMs: 10_000, quiet: true })).child,
+      supervise(
+        startSupervised({
+          name: "temporal",
+          command,
+          args,
+          graceMs: 10_000,
+          quiet: true,
+        }),
+      ).child,
   });
   notStopping();
   say(`Temporal dev server on ${temporal.address}`);

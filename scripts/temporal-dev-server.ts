@@ -1,7 +1,7 @@
 // Starts the Temporal CLI's dev server (server + Web UI) and registers Nurtureflow's search attributes.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { Connection } from "@temporalio/client";
+import { promisify } from "node:util";
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from "../workflows/search-attributes.ts";
 
 export interface DevServerOptions {
@@ -25,15 +25,30 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-async function waitForFrontend(address: string, timeoutMs: number, exited: () => boolean): Promise<void> {
+const execFileAsync = promisify(execFile);
+
+// Through the CLI rather than a gRPC client: the dev supervisor, which runs this, then holds no
+// Temporal client (about 40 MB of a Node.js process, BENCHMARKS.md, "npm run dev memory").
+async function waitForFrontend(
+  cli: string,
+  address: string,
+  timeoutMs: number,
+  exited: () => boolean,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   while (Date.now() < deadline) {
     if (exited()) throw new Error("the Temporal dev server exited during start-up");
     try {
-      const connection = await Connection.connect({ address, connectTimeout: "1 second" });
-      await connection.workflowService.getSystemInfo({});
-      await connection.close();
+      await execFileAsync(cli, [
+        "operator",
+        "cluster",
+        "health",
+        "--address",
+        address,
+        "--client-connect-timeout",
+        "1s",
+      ]);
       return;
     } catch (error) {
       lastError = error;
@@ -115,7 +130,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     await exit;
   };
   try {
-    await waitForFrontend(address, 60_000, () => exited);
+    await waitForFrontend(options.cli, address, 60_000, () => exited);
     if (withAttributes) registerSearchAttributes(options.cli, address, namespace);
   } catch (error) {
     await stop();

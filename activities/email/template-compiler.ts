@@ -10,7 +10,6 @@
 import path from "node:path";
 import Handlebars from "handlebars";
 import { compile as compileHtmlToText } from "html-to-text";
-import mjml2html from "mjml";
 import type { TemplateData } from "../../domain/email/template-data.ts";
 import { TEMPLATES_DIR } from "./templates-dir.ts";
 
@@ -231,6 +230,9 @@ type Bodies =
 async function compileBodies(mjml: string, filePath: string | undefined): Promise<Bodies> {
   const source = withoutXmlComments(mjml);
   const syntaxError = handlebarsSyntaxError(source);
+  // Loaded on the first compile: MJML and what it pulls in hold about 50 MB, which a process that
+  // never compiles a template (the API until a preview or a template check) need not pay.
+  const { default: mjml2html } = await import("mjml");
   let result: Awaited<ReturnType<typeof mjml2html>>;
   try {
     result = await mjml2html(mjml, {
