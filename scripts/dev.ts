@@ -246,7 +246,7 @@ async function main(): Promise<void> {
       -d '{"email":"ada@example.com","name":"Ada Lovelace","marketingConsent":true}'
     curl -s -X PUT localhost:${config.port}/v1/contacts/<id>/stage -H 'content-type: application/json' \\
       -d '{"stage":"lead"}'
-  then open the mail inbox: the welcome email arrives within seconds.
+  the welcome email reaches the mail inbox within seconds of the first; the second starts the lead nurture.
 `);
 }
 

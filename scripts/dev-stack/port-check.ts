@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 export interface PortInUse {
   port: number;
   what: string;
-  /** e.g. `pid 4242 (node …/maildev --smtp 1025)`, or null where the holder cannot be seen. */
+  /** e.g. `pid 4242 (node …/some-server --port 1025)`, or null where the holder cannot be seen. */
   holder: string | null;
 }
 
