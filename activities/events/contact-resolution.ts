@@ -119,14 +119,25 @@ export async function resolveContacts(
   const known =
     ids.length === 0
       ? []
-      : await tx.contact.findMany({ where: { id: { in: ids } }, select: { id: true, mergedIntoId: true } });
+      : await tx.contact.findMany({
+          where: { id: { in: ids } },
+          select: { id: true, mergedIntoId: true, erasedAt: true },
+        });
+  // An erased contact's id names nobody any more: its events would rebuild a profile of the person.
+  const erased = new Set(known.filter((contact) => contact.erasedAt).map((contact) => contact.id));
   // A merged ghost's id keeps working: it names the contact it was merged into.
-  const byId = new Map(known.map((contact) => [contact.id, contact.mergedIntoId ?? contact.id]));
-  const problems = refs.flatMap((ref, index) =>
-    ref.id && !byId.has(ref.id) && !ref.email
-      ? [{ index, field: "contact.id", message: "no contact has this id; send an email to create one" }]
-      : [],
+  const byId = new Map(
+    known
+      .filter((contact) => !contact.erasedAt)
+      .map((contact) => [contact.id, contact.mergedIntoId ?? contact.id]),
   );
+  const problems = refs.flatMap((ref, index) => {
+    if (!ref.id || byId.has(ref.id) || ref.email) return [];
+    const message = erased.has(ref.id)
+      ? "this contact was erased: its events are not recorded"
+      : "no contact has this id; send an email to create one";
+    return [{ index, field: "contact.id", message }];
+  });
   if (problems.length > 0) throw new EventRejectedError(problems);
 
   // The first event naming a new email with a consent decides it; otherwise the configured default.

@@ -349,6 +349,24 @@ describe("export and erasure of a contact", () => {
     );
   });
 
+  test("an event naming the erased contact's id is refused and writes nothing", async () => {
+    const eventsBefore = await stack.store.event.count({ where: { contactId } });
+    const rowBefore = await stack.store.contact.findUniqueOrThrow({ where: { id: contactId } });
+    const refused = await api(stack, "POST", "/v1/events", {
+      type: "custom.pricing_viewed",
+      contact: { id: contactId },
+      occurredAt: new Date().toISOString(),
+      properties: { plan: "team" },
+      idempotencyKey: "after-erasure-1",
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([
+      { field: "contact.id", message: expect.stringContaining("erased") },
+    ]);
+    expect(await stack.store.event.count({ where: { contactId } })).toBe(eventsBefore);
+    expect(await stack.store.contact.findUniqueOrThrow({ where: { id: contactId } })).toEqual(rowBefore);
+  });
+
   test("the erased address stays suppressed: a new contact with it gets no marketing email", async () => {
     const mailsBefore = sink.messages().filter((mail) => mail.envelope.to.includes(EMAIL)).length;
     const again = await post(
