@@ -56,7 +56,41 @@ export interface PipelineStack {
   noopWorkflows(count: number, concurrency: number): Promise<number>;
   /** `count` raw pooled nodemailer sends to the same sink, as many connections as the worker: seconds. */
   rawSends(count: number, concurrency: number): Promise<number>;
+  /** CPU seconds each part has used so far; differences of two readings are what a stretch cost. */
+  cpuSeconds(): Promise<CpuReading>;
   stop(): Promise<void>;
+}
+
+/** CPU seconds per part: figures the other work on a shared machine moves far less than times. */
+export interface CpuReading {
+  worker: number;
+  temporal: number;
+  /** This process: the API and the benchmark's own clients. */
+  benchmark: number;
+  /** The PostgreSQL backends serving the benchmark database now (one that closed meanwhile is missed). */
+  postgres: Map<number, number>;
+}
+
+/** user + system time of a process, from /proc (clock ticks of 1/100 s on Linux). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds between two readings, per part. */
+export function cpuUsed(from: CpuReading, to: CpuReading) {
+  let postgres = 0;
+  for (const [pid, seconds] of to.postgres) postgres += seconds - (from.postgres.get(pid) ?? 0);
+  return {
+    worker: to.worker - from.worker,
+    temporal: to.temporal - from.temporal,
+    benchmark: to.benchmark - from.benchmark,
+    postgres,
+  };
 }
 
 /** The worker's log goes to `logFile`; start-up ends with its "worker ready" line. */
@@ -201,6 +235,17 @@ export async function startPipelineStack(
           text: "Hello",
         }),
       );
+    },
+    async cpuSeconds() {
+      const backends = await store.$queryRaw<Array<{ pid: number }>>`
+        SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
+      const own = process.cpuUsage();
+      return {
+        worker: processCpuSeconds(worker.pid as number),
+        temporal: processCpuSeconds(server.process.pid as number),
+        benchmark: (own.user + own.system) / 1e6,
+        postgres: new Map(backends.map(({ pid }) => [pid, processCpuSeconds(pid)])),
+      };
     },
     async stop() {
       transport.close();

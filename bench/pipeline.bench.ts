@@ -7,7 +7,7 @@
 //             the API's p99 meanwhile; then all woken by their goal and finished, beside the no-op rate.
 import { randomUUID } from "node:crypto";
 import { markdownTable, percentile, runConcurrently } from "./bench-report.ts";
-import { call, type PipelineStack, rssMiB, SLEEPER_SEQUENCE } from "./pipeline-stack.ts";
+import { call, cpuUsed, type PipelineStack, rssMiB, SLEEPER_SEQUENCE } from "./pipeline-stack.ts";
 
 /** Concurrent API clients, as a busy form backend or a CRM sync would be. */
 const CLIENTS = 16;
@@ -72,22 +72,55 @@ async function emailsOf(stack: PipelineStack, ids: string[]): Promise<string[]> 
   return ids.map((id) => byId.get(id) as string);
 }
 
+type CpuUse = ReturnType<typeof cpuUsed>;
+
 export interface BurstResult {
   contacts: number;
   pipelineSeconds: number;
   noopSeconds: number;
   rawSendSeconds: number;
+  cpu: CpuUse;
   lines: string[];
+}
+
+/** CPU time per item by part: what the other load on a shared machine moves far less than times. */
+function cpuLines(cpu: CpuUse, count: number, item: string): string[] {
+  const perItem = (seconds: number) => `${((seconds * 1000) / count).toFixed(1)} ms`;
+  const total = cpu.worker + cpu.temporal + cpu.benchmark + cpu.postgres;
+  return markdownTable(
+    [`CPU time per ${item} (from the first stage change to the last email)`, "per item", "in all"],
+    [
+      [
+        "worker process (sequence and email workers, outbox dispatcher)",
+        perItem(cpu.worker),
+        `${cpu.worker.toFixed(1)} s`,
+      ],
+      ["Temporal dev server", perItem(cpu.temporal), `${cpu.temporal.toFixed(1)} s`],
+      [
+        "benchmark process (the API and its 16 clients)",
+        perItem(cpu.benchmark),
+        `${cpu.benchmark.toFixed(1)} s`,
+      ],
+      [
+        "PostgreSQL backends of the benchmark database",
+        perItem(cpu.postgres),
+        `${cpu.postgres.toFixed(1)} s`,
+      ],
+      ["**all four**", `**${perItem(total)}**`, `**${total.toFixed(1)} s**`],
+    ],
+  );
 }
 
 export async function runBurst(stack: PipelineStack, contacts: number): Promise<BurstResult> {
   const ids = await createContacts(stack, "burst", contacts);
   const emails = await emailsOf(stack, ids);
   const already = stack.sink.arrivals.size;
+  const cpuBefore = await stack.cpuSeconds();
   const started = performance.now();
   await runConcurrently(contacts, CLIENTS, (index) => moveStage(stack, ids[index] as string, "lead"));
   const acknowledged = performance.now();
   await stack.sink.waitForArrivals(already + contacts, 120_000 + contacts * 500);
+  const cpu = cpuUsed(cpuBefore, await stack.cpuSeconds());
   const last = Math.max(...emails.map((email) => stack.sink.arrivals.get(email) ?? Number.NaN));
   if (!Number.isFinite(last)) throw new Error("a burst contact got no email");
   const pipelineSeconds = (last - started) / 1000;
@@ -123,7 +156,8 @@ export async function runBurst(stack: PipelineStack, contacts: number): Promise<
       ],
     ],
   );
-  return { contacts, pipelineSeconds, noopSeconds, rawSendSeconds, lines };
+  lines.push("", ...cpuLines(cpu, contacts, "welcome email"));
+  return { contacts, pipelineSeconds, noopSeconds, rawSendSeconds, cpu, lines };
 }
 
 export interface LatencyRow {

@@ -14,6 +14,13 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from "@temporalio/client";
 import pg from "pg";
 import type { Logger } from "pino";
+import {
+  type DeliveryContact,
+  type EnrollmentHistory,
+  openEnrollment,
+  readDeliveryContacts,
+  readEnrollmentHistory,
+} from "../activities/outbox/delivery-store.ts";
 import { entryStillHolds } from "../activities/outbox/entry-recheck.ts";
 import {
   type ClaimedOutboxRow,
@@ -73,6 +80,15 @@ export const DEFAULT_OUTBOX_RETRY: OutboxRetryPolicy = { maxAttempts: 10, baseDe
 async function settleAll(calls: Promise<void>[]): Promise<void> {
   const failed = (await Promise.allSettled(calls)).find((result) => result.status === "rejected");
   if (failed) throw failed.reason;
+}
+
+/** One claimed row with what its batch read for it. */
+interface Delivery {
+  row: ClaimedOutboxRow;
+  sequences: SequenceVersionRef[];
+  /** Absent only if the batch read missed it: the row then signals nothing and starts nothing. */
+  contact: DeliveryContact | undefined;
+  deadline: number;
 }
 
 /** The lease ran out before the row was delivered: another claim may own it now, so write nothing. */
@@ -154,19 +170,29 @@ export class OutboxDispatcher {
     const deadline = Date.now() + leaseMs - Math.min(LEASE_MARGIN_MS, leaseMs / 2);
     const loops = this.options.concurrency ?? DEFAULT_LOOPS;
     const limit = Math.max(1, Math.ceil((this.options.batchSize ?? 100) / loops));
-    const rows = await claimDueRows(this.options.store, { limit, leaseMs });
+    const { store } = this.options;
+    const rows = await claimDueRows(store, { limit, leaseMs });
     if (rows.length === 0) return 0;
-    // Read once per batch: a sequence published now applies from the next batch on.
-    const sequences = await loadActiveSequences(this.options.store);
-    // Each row is another contact's, so they may go at the same time.
-    const outcomes = await Promise.all(rows.map((row) => this.deliverOne(row, sequences, deadline)));
+    // Read once per batch: a sequence published now applies from the next batch on. Each row is
+    // another contact's, so their contacts are read together and the rows delivered at the same time.
+    const [sequences, contacts] = await Promise.all([
+      loadActiveSequences(store),
+      readDeliveryContacts(
+        store,
+        rows.map((row) => row.contactId),
+      ),
+    ]);
+    const outcomes = await Promise.all(
+      rows.map((row) => this.deliverOne({ row, sequences, contact: contacts.get(row.contactId), deadline })),
+    );
     return outcomes.filter(Boolean).length;
   }
 
-  private async deliverOne(row: ClaimedOutboxRow, sequences: SequenceVersionRef[], deadline: number) {
+  private async deliverOne(delivery: Delivery) {
     const { store, logger } = this.options;
+    const { row } = delivery;
     try {
-      await this.deliver(row, sequences, deadline);
+      await this.deliver(delivery);
       if (await markDelivered(store, row)) return true;
       logger.warn({ outboxId: String(row.id) }, "outbox row was claimed by another dispatcher meanwhile");
       return false;
@@ -233,21 +259,14 @@ export class OutboxDispatcher {
     return client.withDeadline(Math.min(deadline, Date.now() + CALL_TIMEOUT_MS), call);
   }
 
-  private async deliver(row: ClaimedOutboxRow, sequences: SequenceVersionRef[], deadline: number) {
+  private async deliver({ row, sequences, contact, deadline }: Delivery) {
     const client = await this.options.client();
     const change = row.payload;
-    const running = await this.options.store.enrollment.findMany({
-      where: { contactId: row.contactId, status: "running" },
-    });
     const runningWorkflowIds = new Set<string>();
     // Each signal goes to another run, so they go at once; the contact's next row waits for all of them.
     await settleAll(
-      running.map(async (enrollment) => {
-        const workflowId = sequenceWorkflowId(
-          enrollment.sequenceKey,
-          enrollment.contactId,
-          enrollment.entryKey,
-        );
+      (contact?.running ?? []).map(async (enrollment) => {
+        const workflowId = sequenceWorkflowId(enrollment.sequenceKey, row.contactId, enrollment.entryKey);
         try {
           await this.withinLease(client, deadline, () =>
             client.workflow.getHandle(workflowId).signal(contactChangedSignal, change),
@@ -265,7 +284,7 @@ export class OutboxDispatcher {
       return entryKey ? [{ sequence, entryKey }] : [];
     });
     if (entries.length === 0) return;
-    if (!(await entryStillHolds(this.options.store, row.contactId, change))) {
+    if (!contact?.exists || !(await entryStillHolds(this.options.store, row.contactId, change))) {
       this.options.logger.info(
         { outboxId: String(row.id), contactId: row.contactId },
         "change overtaken by the contact's current state: starts nothing",
@@ -277,7 +296,7 @@ export class OutboxDispatcher {
       entries.map(async ({ sequence, entryKey }) => {
         const workflowId = sequenceWorkflowId(sequence.key, row.contactId, entryKey);
         if (!runningWorkflowIds.has(workflowId))
-          await this.startRun(client, deadline, sequence, row, entryKey, workflowId);
+          await this.startRun(client, deadline, sequence, row, contact, entryKey, workflowId);
       }),
     );
   }
@@ -287,35 +306,23 @@ export class OutboxDispatcher {
     deadline: number,
     sequence: SequenceVersionRef,
     row: ClaimedOutboxRow,
+    contact: DeliveryContact,
     entryKey: string,
     workflowId: string,
   ): Promise<void> {
     const { store, logger } = this.options;
     const id = enrollmentId(workflowId, String(row.id));
-    const existing = await store.enrollment.findUnique({ where: { id }, select: { status: true } });
+    const enrollment = { id, sequenceKey: sequence.key, contactId: row.contactId, entryKey };
+    const { existing, previous } = await readEnrollmentHistory(store, enrollment);
     // This row's enrollment already ran to its end (or was kept out): a redelivery changes nothing.
-    if (existing && existing.status !== "running") return;
+    if (existing && existing !== "running") return;
     if (!existing) {
-      if (await this.reEntryForbidden(sequence, row.contactId, entryKey, id)) {
+      if (reEntryForbidden(sequence, previous)) {
         logger.info({ workflowId, outboxId: String(row.id) }, "re-entry policy keeps contact out");
         return;
       }
-      await store.enrollment.upsert({
-        where: { id },
-        create: {
-          id,
-          sequenceKey: sequence.key,
-          sequenceVersion: sequence.version,
-          contactId: row.contactId,
-          entryKey,
-        },
-        update: {},
-      });
+      await openEnrollment(store, { ...enrollment, sequenceVersion: sequence.version });
     }
-    const contact = await store.contact.findUnique({
-      where: { id: row.contactId },
-      select: { lifecycleStage: true, segment: true },
-    });
     const input: SequenceRunInput = {
       enrollmentId: id,
       contactId: row.contactId,
@@ -340,8 +347,8 @@ export class OutboxDispatcher {
             { key: NfContactId, value: row.contactId },
             { key: NfSequence, value: sequence.key },
             { key: NfStatus, value: "running" },
-            { key: NfStage, value: contact?.lifecycleStage ?? "subscriber" },
-            { key: NfSegment, value: contact?.segment ?? "new" },
+            { key: NfStage, value: contact.stage ?? "subscriber" },
+            { key: NfSegment, value: contact.segment ?? "new" },
             { key: NfNextActionAt, value: new Date() },
           ],
         }),
@@ -357,25 +364,16 @@ export class OutboxDispatcher {
       });
     }
   }
+}
 
-  /** From the database, so the answer does not change when Temporal's retention drops closed runs. */
-  private async reEntryForbidden(
-    sequence: SequenceVersionRef,
-    contactId: string,
-    entryKey: string,
-    id: string,
-  ): Promise<boolean> {
-    const policy = sequence.definition.entry.reEntry;
-    const previous = await this.options.store.enrollment.findFirst({
-      where: { sequenceKey: sequence.key, contactId, entryKey, id: { not: id }, status: { not: "skipped" } },
-      orderBy: { startedAt: "desc" },
-    });
-    if (!previous) return false;
-    if (policy.mode === "never") return true;
-    if (policy.mode === "cooldown") {
-      const endedAt = previous.endedAt ?? new Date();
-      return Date.now() - endedAt.getTime() < durationMs(policy.cooldown);
-    }
-    return false;
+/** From the database, so the answer does not change when Temporal's retention drops closed runs. */
+function reEntryForbidden(sequence: SequenceVersionRef, previous: EnrollmentHistory["previous"]): boolean {
+  const policy = sequence.definition.entry.reEntry;
+  if (!previous) return false;
+  if (policy.mode === "never") return true;
+  if (policy.mode === "cooldown") {
+    const endedAt = previous.endedAt ?? new Date();
+    return Date.now() - endedAt.getTime() < durationMs(policy.cooldown);
   }
+  return false;
 }

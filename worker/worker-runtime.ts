@@ -9,7 +9,7 @@ import { createSendDecisionActivities } from "../activities/sending/send-decisio
 import { createSequenceRunActivities } from "../activities/sequences/run-activities.ts";
 import { createWebhookActivities } from "../activities/webhooks/send-webhook.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
-import type { ContactStore } from "../prisma/client.ts";
+import { type ContactStore, openContactStore } from "../prisma/client.ts";
 import { createEmailWorker } from "./email-worker.ts";
 import { OutboxDispatcher } from "./outbox-dispatcher.ts";
 import { ensureSearchAttributes } from "./search-attribute-check.ts";
@@ -64,7 +64,15 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       ...createSendDecisionActivities({ store, config }),
     },
   });
-  const { worker: emailWorker, transport } = await createEmailWorker({ connection, config, store, logger });
+  // Sends are the pipeline's narrowest part (as many at once as SMTP connections): their queries get
+  // connections of their own rather than queueing behind the dispatcher's and the runs' store calls.
+  const sendStore = openContactStore(config.databaseUrl, config.smtpMaxConnections + 1);
+  const { worker: emailWorker, transport } = await createEmailWorker({
+    connection,
+    config,
+    store: sendStore,
+    logger,
+  });
 
   const dispatcher = new OutboxDispatcher({
     store,
@@ -100,6 +108,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       await temporalClient.close();
       await connection.close();
       transport.close();
+      await sendStore.$disconnect();
     },
   };
 }
