@@ -4,14 +4,11 @@
 // `sequenceWorkflow` type (sequence-workflow.ts) until they finish.
 import {
   ActivityFailure,
-  type ActivityInterfaceFor,
   type ActivityOptions,
   condition,
   continueAsNew,
-  type LocalActivityInterfaceFor,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -64,25 +61,27 @@ export const HISTORY_BOUND = 1_000;
 /** How often a paused run looks at its sequence again, in case a resume signal was missed. */
 const PAUSE_RECHECK = "1 hour";
 
-// The contact store's short calls (the contact read, the sending-rules decision, the enrollment's end)
-// are retried until they answer. They run as local activities: in the worker that runs the workflow
-// task, without a round trip through the task queue, so a run that reads, decides and schedules its
-// send costs one workflow task instead of three. Runs recorded before that scheduled them as ordinary
-// activities and replay that way.
-const LOCAL_STORE_CALLS = "local-store-calls";
-const STORE_CALL = {
+const enrollments = proxyActivities<EnrollmentActivities>({
   startToCloseTimeout: "30 seconds",
   retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
-} as const;
+});
 
-function storeCalls<T>(summary?: string): ActivityInterfaceFor<T> | LocalActivityInterfaceFor<T> {
-  const options = summary ? { ...STORE_CALL, summary } : STORE_CALL;
-  return patched(LOCAL_STORE_CALLS) ? proxyLocalActivities<T>(options) : proxyActivities<T>(options);
+function runActivities(summary: string) {
+  return proxyActivities<SequenceRunActivities>({
+    startToCloseTimeout: "30 seconds",
+    retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
+    summary,
+  });
 }
 
-const runActivities = (summary: string) => storeCalls<SequenceRunActivities>(summary);
-// The decision is a short database transaction; a send waits on it.
-const sendingRules = (summary: string) => storeCalls<SendDecisionActivities>(summary);
+// The decision is a short database transaction; retried until it answers, since a send waits on it.
+function sendingRules(summary: string) {
+  return proxyActivities<SendDecisionActivities>({
+    startToCloseTimeout: "30 seconds",
+    retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
+    summary,
+  });
+}
 
 export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<SequenceRunView> {
   const { definition, version } = input.sequence;
@@ -340,7 +339,7 @@ async function finish(
     { key: NfStep, value: null },
   ]);
   setCurrentDetails(exitReason ? `${status}: ${exitReason}` : status);
-  await storeCalls<EnrollmentActivities>().finishEnrollment({
+  await enrollments.finishEnrollment({
     enrollmentId: input.enrollmentId,
     status,
     exitReason,
