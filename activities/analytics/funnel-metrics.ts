@@ -55,18 +55,21 @@ export async function funnelMetrics(
       GROUP BY GROUPING SETS (("lifecycleStage"), ("highestStage"))`,
     store.$queryRaw<VisitAggregateRow[]>(Prisma.sql`
       WITH entries AS (
-        SELECT s."contactId", s."toStage" AS stage, s."fromStage", s."occurredAt" AS at, s.id
+        SELECT s."contactId", s."toStage" AS stage, s."fromStage", s."occurredAt" AS at, s.id,
+          ${rank(Prisma.sql`s."toStage"`)} AS rank, ${rank(Prisma.sql`s."fromStage"`)} AS "fromRank"
         FROM "StageChange" s
         WHERE s."occurredAt" >= ${from} AND s."occurredAt" < ${to}
           AND NOT EXISTS (SELECT 1 FROM "Contact" m WHERE m.id = s."contactId" AND m."mergedIntoId" IS NOT NULL)
         UNION ALL
-        SELECT c.id, 'subscriber', NULL, c."createdAt", 0 FROM "Contact" c
+        SELECT c.id, 'subscriber', NULL, c."createdAt", 0, ${rank(Prisma.sql`'subscriber'`)}, NULL
+        FROM "Contact" c
         WHERE c."createdAt" >= ${from} AND c."createdAt" < ${to} AND c."mergedIntoId" IS NULL
       ),
       -- Every change that ends an in-period visit before the period's end is itself in the period.
+      -- Ranks are looked up once per change, not once per comparison.
       visits AS (
-        SELECT "contactId", stage, "fromStage", at,
-          lead(stage) OVER w AS "nextStage", lead(at) OVER w AS "nextAt"
+        SELECT "contactId", stage, "fromStage", at, rank, "fromRank",
+          lead(rank) OVER w AS "nextRank", lead(at) OVER w AS "nextAt"
         FROM entries WINDOW w AS (PARTITION BY "contactId" ORDER BY at, id)
       ),
       -- Read twice: tallied per bucket, stage and previous stage (a few hundred groups, summed up the
@@ -74,9 +77,7 @@ export async function funnelMetrics(
       -- the sorts that DISTINCT and the median need cover the conversions only, and only once.
       outcomes AS MATERIALIZED (
         SELECT "contactId", stage, "fromStage", ${bucketStart(Prisma.sql`at`, period)} AS bucket,
-          ${rank(Prisma.sql`"fromStage"`)} > ${rank(Prisma.sql`stage`)} AS backward,
-          ${rank(Prisma.sql`"nextStage"`)} > ${rank(Prisma.sql`stage`)} AS converted,
-          ${rank(Prisma.sql`"nextStage"`)} < ${rank(Prisma.sql`stage`)} AS "fellBack",
+          "fromRank" > rank AS backward, "nextRank" > rank AS converted, "nextRank" < rank AS "fellBack",
           extract(epoch FROM "nextAt" - at)::float8 AS seconds
         FROM visits
       ),
