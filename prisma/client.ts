@@ -9,7 +9,13 @@ export type ContactStore = InstanceType<typeof PrismaClient>;
 const pools = new WeakMap<ContactStore, pg.Pool>();
 
 export function openContactStore(databaseUrl: string, maxConnections = 10): ContactStore {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: maxConnections });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: maxConnections,
+    // No JIT compilation: the app's queries are short, and the metric queries' nested-loop cost
+    // estimates (millions) trigger JIT that costs more than the query (BENCHMARKS.md, journey metrics).
+    options: "-c jit=off",
+  });
   const store = new PrismaClient({
     // $disconnect ends the pool.
     adapter: new PrismaPg(pool, { disposeExternalPool: true }),

@@ -13,7 +13,7 @@ import {
 import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-period.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { bucketLabel, periodEdges, stageRankSql } from "./period-sql.ts";
+import { bucketStart, periodEdges, stageRankSql } from "./period-sql.ts";
 import type { MetricSource } from "./rollup-sql.ts";
 
 interface VisitAggregateRow {
@@ -55,37 +55,51 @@ export async function funnelMetrics(
       GROUP BY GROUPING SETS (("lifecycleStage"), ("highestStage"))`,
     store.$queryRaw<VisitAggregateRow[]>(Prisma.sql`
       WITH entries AS (
-        SELECT s."contactId", s."toStage" AS stage, s."fromStage", s."occurredAt" AS at, s.id
+        SELECT s."contactId", s."toStage" AS stage, s."fromStage", s."occurredAt" AS at, s.id,
+          ${rank(Prisma.sql`s."toStage"`)} AS rank, ${rank(Prisma.sql`s."fromStage"`)} AS "fromRank"
         FROM "StageChange" s
         WHERE s."occurredAt" >= ${from} AND s."occurredAt" < ${to}
           AND NOT EXISTS (SELECT 1 FROM "Contact" m WHERE m.id = s."contactId" AND m."mergedIntoId" IS NOT NULL)
         UNION ALL
-        SELECT c.id, 'subscriber', NULL, c."createdAt", 0 FROM "Contact" c
+        SELECT c.id, 'subscriber', NULL, c."createdAt", 0, ${rank(Prisma.sql`'subscriber'`)}, NULL
+        FROM "Contact" c
         WHERE c."createdAt" >= ${from} AND c."createdAt" < ${to} AND c."mergedIntoId" IS NULL
       ),
       -- Every change that ends an in-period visit before the period's end is itself in the period.
+      -- Ranks are looked up once per change, not once per comparison.
       visits AS (
-        SELECT "contactId", stage, "fromStage", at,
-          lead(stage) OVER w AS "nextStage", lead(at) OVER w AS "nextAt"
+        SELECT "contactId", stage, "fromStage", at, rank, "fromRank",
+          lead(rank) OVER w AS "nextRank", lead(at) OVER w AS "nextAt"
         FROM entries WINDOW w AS (PARTITION BY "contactId" ORDER BY at, id)
       ),
-      outcomes AS (
-        SELECT "contactId", stage, "fromStage", ${bucketLabel(Prisma.sql`at`, period)} AS bucket,
-          ${rank(Prisma.sql`"fromStage"`)} > ${rank(Prisma.sql`stage`)} AS backward,
-          ${rank(Prisma.sql`"nextStage"`)} > ${rank(Prisma.sql`stage`)} AS converted,
-          ${rank(Prisma.sql`"nextStage"`)} < ${rank(Prisma.sql`stage`)} AS "fellBack",
+      -- Read twice: tallied per bucket, stage and previous stage (a few hundred groups, summed up the
+      -- three ways the report needs), and its conversions per stage for the people and the median, so
+      -- the sorts that DISTINCT and the median need cover the conversions only, and only once.
+      outcomes AS MATERIALIZED (
+        SELECT "contactId", stage, "fromStage", ${bucketStart(Prisma.sql`at`, period)} AS bucket,
+          "fromRank" > rank AS backward, "nextRank" > rank AS converted, "nextRank" < rank AS "fellBack",
           extract(epoch FROM "nextAt" - at)::float8 AS seconds
         FROM visits
+      ),
+      tallies AS (
+        SELECT bucket, stage, "fromStage", count(*) AS entries, count(*) FILTER (WHERE backward) AS backward,
+          count(*) FILTER (WHERE converted) AS converted, count(*) FILTER (WHERE "fellBack") AS "fellBack"
+        FROM outcomes GROUP BY bucket, stage, "fromStage"
+      ),
+      conversions AS (
+        SELECT stage, count(DISTINCT "contactId")::int AS "contactsConverted",
+          percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS "medianSeconds"
+        FROM outcomes WHERE converted GROUP BY stage
       )
-      SELECT bucket, stage, "fromStage", GROUPING(bucket, "fromStage")::int AS grouping,
-        count(*)::int AS entries,
-        count(*) FILTER (WHERE backward)::int AS "backwardEntries",
-        count(*) FILTER (WHERE converted)::int AS converted,
-        count(DISTINCT "contactId") FILTER (WHERE converted)::int AS "contactsConverted",
-        count(*) FILTER (WHERE "fellBack")::int AS "fellBack",
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FILTER (WHERE converted) AS "medianSeconds"
-      FROM outcomes
-      GROUP BY GROUPING SETS ((stage), (bucket, stage), ("fromStage", stage))`),
+      SELECT to_char(t.bucket, 'YYYY-MM-DD') AS bucket, t.stage, t."fromStage", t.grouping, t.entries,
+        t."backwardEntries", t.converted, coalesce(c."contactsConverted", 0) AS "contactsConverted", t."fellBack",
+        c."medianSeconds"
+      FROM (
+        SELECT bucket, stage, "fromStage", GROUPING(bucket, "fromStage")::int AS grouping,
+          sum(entries)::int AS entries, sum(backward)::int AS "backwardEntries", sum(converted)::int AS converted,
+          sum("fellBack")::int AS "fellBack"
+        FROM tallies GROUP BY GROUPING SETS ((stage), (bucket, stage), ("fromStage", stage))
+      ) t LEFT JOIN conversions c ON c.stage = t.stage`),
   ]);
 
   const nowRows = new Map<string, StageNowRow>();

@@ -12,9 +12,14 @@ export function periodEdges(period: ReportPeriod): { from: Prisma.Sql; to: Prism
   };
 }
 
+/** The local start of the bucket a UTC timestamp column falls in. */
+export function bucketStart(column: Prisma.Sql, period: ReportPeriod): Prisma.Sql {
+  return Prisma.sql`date_trunc(${period.bucket}, (${column} AT TIME ZONE 'UTC') AT TIME ZONE ${period.timeZone})`;
+}
+
 /** The label (local start date, YYYY-MM-DD) of the bucket a UTC timestamp column falls in. */
 export function bucketLabel(column: Prisma.Sql, period: ReportPeriod): Prisma.Sql {
-  return Prisma.sql`to_char(date_trunc(${period.bucket}, (${column} AT TIME ZONE 'UTC') AT TIME ZONE ${period.timeZone}), 'YYYY-MM-DD')`;
+  return Prisma.sql`to_char(${bucketStart(column, period)}, 'YYYY-MM-DD')`;
 }
 
 /** A stage's place in the funnel (1-based; NULL for an unknown stage name). */

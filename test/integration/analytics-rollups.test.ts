@@ -287,3 +287,8 @@ describe("the roll-ups agree with the live queries", () => {
     expect(metricSource(PERIODS["October in Rome"] as ReportPeriod, "live")).toBe("live");
   });
 });
+
+test("the store's connections run without JIT, which would cost the metric queries more than they run", async () => {
+  const [setting] = await store.$queryRaw<Array<{ jit: string }>>`SHOW jit`;
+  expect(setting?.jit).toBe("off");
+});
