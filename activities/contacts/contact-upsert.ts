@@ -1,10 +1,10 @@
 // Contact-store code behind POST /v1/contacts: create or update a contact by its address. A contact
 // created here is classified at once, as one created by an event is, so it enters the `new` segment and
 // the programs that start on it (the welcome series) run for API sign-ups too.
-import type { SegmentThresholds } from "../../domain/segments/segment-thresholds.ts";
 import type { Contact, Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { refreshSegments } from "../segments/contact-segments.ts";
+import { loadRuleSettings } from "../settings/rule-settings.ts";
 
 export interface ContactUpsertInput {
   email: string;
@@ -22,7 +22,7 @@ export interface ContactUpsertOutcome {
 export async function upsertContactByEmail(
   store: ContactStore,
   input: ContactUpsertInput,
-  defaults: { marketingConsent: boolean; segments: SegmentThresholds },
+  defaultMarketingConsent: boolean,
 ): Promise<ContactUpsertOutcome> {
   const { email, properties, ...fields } = input;
   return store.$transaction(async (tx) => {
@@ -35,7 +35,7 @@ export async function upsertContactByEmail(
       create: {
         email,
         ...fields,
-        marketingConsent: fields.marketingConsent ?? defaults.marketingConsent,
+        marketingConsent: fields.marketingConsent ?? defaultMarketingConsent,
         properties: (properties ?? {}) as Prisma.InputJsonValue,
       },
       update: {
@@ -44,8 +44,9 @@ export async function upsertContactByEmail(
       },
     });
     if (existing) return { contact: upserted, created: false };
-    const now = new Date();
-    await refreshSegments(tx, [upserted.id], now, defaults.segments, new Set([upserted.id]));
+    // Only a creation needs the segment thresholds: an update of a known contact reads no settings.
+    const { segments } = await loadRuleSettings(tx);
+    await refreshSegments(tx, [upserted.id], new Date(), segments, new Set([upserted.id]));
     const contact = await tx.contact.findUniqueOrThrow({ where: { id: upserted.id } });
     return { contact, created: true };
   });

@@ -93,11 +93,7 @@ export function contactRoutes({ store, config, temporal }: ContactRouteDependenc
         201: { description: "Created", schema: ContactView },
       },
       handle: async ({ body, res }) => {
-        const { segments } = await loadRuleSettings(store);
-        const { contact, created } = await upsertContactByEmail(store, body, {
-          marketingConsent: defaultMarketingConsent,
-          segments,
-        });
+        const { contact, created } = await upsertContactByEmail(store, body, defaultMarketingConsent);
         res.status(created ? 201 : 200).json(toContactView(contact));
       },
     }),
