@@ -10,6 +10,8 @@
 //   --keep         leave the database in place (a later run reuses it and only re-measures,
 //                  after `prisma migrate deploy` applied any new migration)
 //   --drop         drop the benchmark database and stop
+//   BENCH_METRICS_DATABASE=name  another database than nurtureflow_bench_metrics (a copy made with
+//                  CREATE DATABASE … TEMPLATE, to measure a branch's migrations without regenerating)
 //
 // Each route is asked RUNS times over the default period (the last 30 days) and over the whole six
 // months; the figure is the median wall time of the HTTP request through the real express app. The
@@ -24,7 +26,7 @@ import { parseConfig } from "../domain/config.ts";
 import { openContactStore } from "../prisma/client.ts";
 import { databaseUrl, withAdmin } from "../test/support/postgres.ts";
 
-const DATABASE = "nurtureflow_bench_metrics";
+const DATABASE = process.env.BENCH_METRICS_DATABASE || "nurtureflow_bench_metrics";
 const RUNS = 5;
 const ROUTES = ["funnel", "sequences", "scoring", "customers"] as const;
 
