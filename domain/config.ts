@@ -64,6 +64,8 @@ export interface NurtureflowConfig {
   /** How often the segment sweep runs (a duration such as "15m"); null turns the schedule off. */
   segmentSweepInterval: string | null;
   logLevel: string;
+  /** WORKFLOW_BUNDLE_PATH: a workflow bundle written earlier, which the worker loads instead of bundling. */
+  workflowBundlePath: string | null;
   /** FREQUENCY_CAP, QUIET_HOURS, DEFAULT_TIME_ZONE; PUT /v1/sending/rules overrides them. */
   sendingRules: SendingRules;
   /** host or host:port (lower case) webhooks may reach even though they resolve to a private address. */
@@ -158,6 +160,7 @@ export function parseConfig(variables: Record<string, string | undefined>): Nurt
     outboxRetryBaseMs: env.OUTBOX_RETRY_BASE_MS,
     segmentSweepInterval: env.SEGMENT_SWEEP_INTERVAL,
     logLevel: env.LOG_LEVEL,
+    workflowBundlePath: env.WORKFLOW_BUNDLE_PATH ?? null,
     sendingRules: sendingRules(env),
     webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS ?? [],
     webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_WEBHOOK_SIGNING_SECRET,

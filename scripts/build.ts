@@ -2,9 +2,9 @@
 // bundles the workflow code once (the worker then skips bundling at start) and copies the templates.
 
 import { spawnSync } from "node:child_process";
-import { cpSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { bundleWorkflows, PREBUILT_WORKFLOW_BUNDLE } from "../worker/workflow-bundle.ts";
+import { PREBUILT_WORKFLOW_BUNDLE, writeWorkflowBundle } from "../worker/workflow-bundle.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}dist`;
@@ -14,11 +14,10 @@ const compiled = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: r
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 console.log("compiled TypeScript to dist/");
 
-const bundle = await bundleWorkflows();
 const bundlePath = fileURLToPath(
   new URL(PREBUILT_WORKFLOW_BUNDLE, new URL("../dist/worker/", import.meta.url)),
 );
-writeFileSync(bundlePath, bundle.code);
+await writeWorkflowBundle(bundlePath);
 console.log(`workflow bundle written to ${bundlePath.slice(root.length)}`);
 
 cpSync(`${root}templates`, `${dist}/templates`, { recursive: true });

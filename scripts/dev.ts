@@ -172,6 +172,19 @@ async function main(): Promise<void> {
     );
   }
 
+  // Bundled beside the database and Temporal's start, so the worker need not run webpack itself.
+  const workflowBundlePath = join(dataDir, "workflows.bundle.js");
+  const bundling = runToEnd(
+    process.execPath,
+    [
+      ...NODE_MEMORY_FLAGS,
+      "--import",
+      "tsx",
+      join(ROOT, "scripts/dev-stack/write-workflow-bundle.ts"),
+      workflowBundlePath,
+    ],
+    process.env,
+  );
   const cli = await ensureTemporalCli(say);
   notStopping();
   const databaseUrl = await prepareDatabase(settings);
@@ -221,7 +234,11 @@ async function main(): Promise<void> {
     TEMPORAL_UI_URL: settings.given.temporalUiUrl ?? `http://127.0.0.1:${ports.temporalUi}`,
     SMTP_URL: settings.given.smtpUrl ?? `smtp://127.0.0.1:${ports.smtp}`,
     HOST: settings.given.host ?? "127.0.0.1",
+    WORKFLOW_BUNDLE_PATH: workflowBundlePath,
   };
+  const bundled = await bundling;
+  if (bundled.code !== 0) throw new Error(`bundling the workflow code failed:\n${bundled.output}`);
+  notStopping();
   // The worker drains in-flight activities (an email being sent) before it exits.
   const worker = startNodePart("worker", "worker/main.ts", env, 60_000);
   await worker.ready();

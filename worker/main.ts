@@ -41,12 +41,15 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 const seeded = await seedBuiltInSequences(store);
 if (seeded.created.length + seeded.upgraded.length > 0) logger.info(seeded, "built-in sequences seeded");
 
-runtime = await startWorkerRuntime({ config, store, logger }).catch(async (error: unknown) => {
-  // One clear line (the search-attribute check says what to register), then a non-zero exit.
-  logger.fatal({ err: errorChain(error) }, `worker cannot start: ${errorSummary(error)}`);
-  await store.$disconnect();
-  process.exit(1);
-});
+const workflowBundle = config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined;
+runtime = await startWorkerRuntime({ config, store, logger, workflowBundle }).catch(
+  async (error: unknown) => {
+    // One clear line (the search-attribute check says what to register), then a non-zero exit.
+    logger.fatal({ err: errorChain(error) }, `worker cannot start: ${errorSummary(error)}`);
+    await store.$disconnect();
+    process.exit(1);
+  },
+);
 announceReady();
 if (stopSignal) shutdown(runtime);
 await runtime.done;

@@ -1,7 +1,7 @@
 // Workflow code is bundled once per process (or once per test run, then shared by path). The
 // production build (`npm run build`) writes the bundle beside the compiled worker, so a container
 // starts without bundling.
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { bundleWorkflowCode, Runtime, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
 
@@ -12,6 +12,11 @@ export const PREBUILT_WORKFLOW_BUNDLE = "./workflows.bundle.js";
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   // The Runtime's logger, so the bundler's report follows the process's logging (JSON in the worker).
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: Runtime.instance().logger });
+}
+
+/** Bundles the workflow code into a file a worker loads by path (the build's, or `npm run dev`'s). */
+export async function writeWorkflowBundle(path: string): Promise<void> {
+  writeFileSync(path, (await bundleWorkflows()).code);
 }
 
 /** The prebuilt bundle of a production build, or a fresh bundle of the sources. */

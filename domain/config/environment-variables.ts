@@ -260,6 +260,12 @@ export const ENVIRONMENT_VARIABLES = {
     fallback: "15m",
     meaning: "how often the segment sweep Schedule runs; `off` removes the Schedule",
   },
+  WORKFLOW_BUNDLE_PATH: {
+    schema: text,
+    unset: "bundled at start (or the build's bundle)",
+    meaning:
+      "worker: a workflow bundle written earlier; `npm run dev` writes one so the worker skips webpack",
+  },
   LOG_LEVEL: {
     schema: choice(LOG_LEVELS),
     fallback: "info",
