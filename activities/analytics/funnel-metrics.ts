@@ -165,7 +165,10 @@ function liveVisitsSql(period: ReportPeriod): Prisma.Sql {
 function rolledUpVisitsSql(period: ReportPeriod): Prisma.Sql {
   const { from, to } = periodEdges(period);
   const rank = stageRankSql;
-  const spans = periodBuckets(period).flatMap((bucket) =>
+  const buckets = periodBuckets(period);
+  const labels = buckets.map((bucket) => bucket.label);
+  const starts = buckets.map((bucket) => bucket.start.toISOString());
+  const spans = buckets.flatMap((bucket) =>
     rollupSpans(bucket.start, bucket.end, HOUR_MS).map((span) => ({ label: bucket.label, ...span })),
   );
   const daySpans = rollupSpans(period.from, period.to, DAY_MS);
@@ -178,9 +181,11 @@ function rolledUpVisitsSql(period: ReportPeriod): Prisma.Sql {
       SELECT * FROM json_to_recordset(${JSON.stringify(daySpans)}::json)
         AS s(start timestamp, "end" timestamp, "rolledUp" boolean)
     ),
+    -- The bucket found by binary search (width_bucket) over the bucket starts: there can be many.
     late AS MATERIALIZED (
-      SELECT s.label, v.stage, v."fromStage", v.outcome, v."convertBand"
-      FROM "StageVisit" v JOIN spans s ON v."enteredAt" >= s.start AND v."enteredAt" < s."end"
+      SELECT (${labels}::text[])[width_bucket(v."enteredAt", ${starts}::timestamp[])] AS label,
+        v.stage, v."fromStage", v.outcome, v."convertBand"
+      FROM "StageVisit" v
       WHERE tsrange(v."enteredAt", v."nextAt", '(]') @> ${to} AND v.outcome IS NOT NULL AND v."enteredAt" >= ${from}
     ),
     counted AS (

@@ -5,6 +5,9 @@
 // segment changes, merges, orders, a contact's erasure, deleted emails and a deleted contact (its runs
 // and memberships go with it). Periods: UTC, Europe/Rome, a New York month across the DST change,
 // weekly buckets, and a period that ended in the past so that outcomes after its end must not count.
+// The funnel's stage visits (migration 20261203100000) are followed through stage histories written in
+// bulk and one row at a time, late, moved, deleted, and by two transactions at once; the funnel reads its
+// roll-ups for every period, the cut hours of the Kolkata and 10:30 ones from the visits.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { customerMetrics } from "../../activities/analytics/customer-metrics.ts";
