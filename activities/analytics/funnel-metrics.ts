@@ -181,12 +181,14 @@ function rolledUpVisitsSql(period: ReportPeriod): Prisma.Sql {
       SELECT * FROM json_to_recordset(${JSON.stringify(daySpans)}::json)
         AS s(start timestamp, "end" timestamp, "rolledUp" boolean)
     ),
-    -- The bucket found by binary search (width_bucket) over the bucket starts: there can be many.
+    -- Grouped as the roll-up is: there can be many (every visit open at the end of a past period that
+    -- moved on later). The bucket is found by binary search (width_bucket) over the bucket starts.
     late AS MATERIALIZED (
       SELECT (${labels}::text[])[width_bucket(v."enteredAt", ${starts}::timestamp[])] AS label,
-        v.stage, v."fromStage", v.outcome, v."convertBand"
+        v.stage, v."fromStage", v.outcome, v."convertBand", count(*) AS n
       FROM "StageVisit" v
       WHERE tsrange(v."enteredAt", v."nextAt", '(]') @> ${to} AND v.outcome IS NOT NULL AND v."enteredAt" >= ${from}
+      GROUP BY 1, 2, 3, 4, 5
     ),
     counted AS (
       SELECT s.label, h.stage, nullif(h."fromStage", '') AS "fromStage", nullif(h.outcome, '') AS outcome, h.visits AS n
@@ -198,7 +200,7 @@ function rolledUpVisitsSql(period: ReportPeriod): Prisma.Sql {
       WHERE NOT s."rolledUp"
       UNION ALL
       SELECT l.label, l.stage, l."fromStage", o.outcome, o.n
-      FROM late l CROSS JOIN LATERAL (VALUES (l.outcome, -1), (NULL, 1)) AS o(outcome, n)
+      FROM late l CROSS JOIN LATERAL (VALUES (l.outcome, -l.n), (NULL, l.n)) AS o(outcome, n)
     ),
     tallies AS (
       SELECT label AS bucket, stage, "fromStage", sum(n) AS entries,
@@ -217,7 +219,7 @@ function rolledUpVisitsSql(period: ReportPeriod): Prisma.Sql {
         FROM day_spans s JOIN "StageVisit" v ON v."enteredAt" >= s.start AND v."enteredAt" < s."end"
         WHERE NOT s."rolledUp" AND v.outcome = 'converted'
         UNION ALL
-        SELECT stage, "convertBand", -1 FROM late WHERE outcome = 'converted'
+        SELECT stage, "convertBand", -n FROM late WHERE outcome = 'converted'
       ) counts GROUP BY stage, band HAVING sum(n) <> 0
     ),
     -- 0-based positions of the middle values among the stage's conversions (one when their number is odd).
@@ -226,16 +228,20 @@ function rolledUpVisitsSql(period: ReportPeriod): Prisma.Sql {
         (sum(n) OVER (PARTITION BY stage))::bigint AS total
       FROM bands
     ),
+    -- The band's share of the middle positions [low, high], read as OFFSET and LIMIT into its values in
+    -- order: one index range scan per band (one or two per stage).
     middle AS (
-      SELECT stage, band, below, (total - 1) / 2 AS low, total / 2 AS high
+      SELECT stage, band, greatest((total - 1) / 2, below) - below AS skip,
+        least(total / 2, below + n - 1) - greatest((total - 1) / 2, below) + 1 AS take
       FROM placed WHERE below <= total / 2 AND below + n > (total - 1) / 2
     ),
     middle_values AS (
-      SELECT m.stage, v."secondsToConvert" AS seconds, m.low, m.high,
-        min(m.below) OVER (PARTITION BY m.stage)
-          + row_number() OVER (PARTITION BY m.stage ORDER BY m.band, v."secondsToConvert") - 1 AS position
-      FROM middle m JOIN "StageVisit" v ON v.outcome = 'converted' AND v.stage = m.stage AND v."convertBand" = m.band
-        AND v."enteredAt" >= ${from} AND v."enteredAt" < ${to} AND v."nextAt" < ${to}
+      SELECT m.stage, v.seconds FROM middle m CROSS JOIN LATERAL (
+        SELECT c."secondsToConvert" AS seconds FROM "StageVisit" c
+        WHERE c.outcome = 'converted' AND c.stage = m.stage AND c."convertBand" = m.band
+          AND c."enteredAt" >= ${from} AND c."enteredAt" < ${to} AND c."nextAt" < ${to}
+        ORDER BY c."secondsToConvert" OFFSET m.skip LIMIT m.take
+      ) v
     ),
     repeats AS (
       SELECT stage, count(*) AS repeats FROM "StageVisit"
@@ -249,7 +255,7 @@ function rolledUpVisitsSql(period: ReportPeriod): Prisma.Sql {
       LEFT JOIN repeats r ON r.stage = c.stage
       LEFT JOIN (
         SELECT stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS "medianSeconds"
-        FROM middle_values WHERE position IN (low, high) GROUP BY stage
+        FROM middle_values GROUP BY stage
       ) m ON m.stage = c.stage
     )
     ${reportRowsSql}`;
