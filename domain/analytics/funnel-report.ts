@@ -132,7 +132,10 @@ export function funnelReport(input: {
       conversionRate: entered.map((count, index) => rate(converted[index] ?? 0, count)),
     };
   });
-  const moves = input.backward.filter((row) => row.moves > 0);
+  // The most frequent first; the order of the rows the store returned is not part of the report.
+  const moves = input.backward
+    .filter((row) => row.moves > 0)
+    .sort((a, b) => b.moves - a.moves || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
   return {
     stages,
     conversions,

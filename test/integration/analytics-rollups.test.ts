@@ -5,6 +5,10 @@
 // segment changes, merges, orders, a contact's erasure, deleted emails and a deleted contact (its runs
 // and memberships go with it). Periods: UTC, Europe/Rome, a New York month across the DST change,
 // weekly buckets, and a period that ended in the past so that outcomes after its end must not count.
+// The funnel's stage visits (migration 20261203100000) are followed through stage histories written in
+// bulk and one row at a time, late, moved, deleted, and by two transactions at once; the funnel reads its
+// roll-ups for every period, the cut hours of the Kolkata and 10:30 ones from the visits.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { customerMetrics } from "../../activities/analytics/customer-metrics.ts";
 import { funnelMetrics } from "../../activities/analytics/funnel-metrics.ts";
@@ -16,6 +20,7 @@ import { LIFECYCLE_STAGES } from "../../domain/lifecycle/stages.ts";
 import { seededRandom } from "../../domain/random/seeded-random.ts";
 import { type ContactStore, openContactStore } from "../../prisma/client.ts";
 import { createDatabaseFromTemplate } from "../support/postgres.ts";
+import { waitUntil } from "../support/wait.ts";
 
 let store: ContactStore;
 const random = seededRandom(11);
@@ -80,6 +85,38 @@ function ledgerRow(enrollmentId: string, contactId: string, createdAt: Date) {
   };
 }
 
+/**
+ * A random walk through the stages, forward and backward, from around the contact's creation: some
+ * changes come before it (a history merged in), some at the same instant (the order is then the id's),
+ * a few contacts convert from one stage twice. The first contacts (merged, erased, deleted below) have one.
+ */
+function stageHistory(contactId: string, createdAt: Date, index: number) {
+  const changes: Array<{
+    contactId: string;
+    fromStage: string;
+    toStage: string;
+    reason: string;
+    source: string;
+    occurredAt: Date;
+  }> = [];
+  let stage = "subscriber";
+  let at = random() < 0.1 ? new Date(createdAt.getTime() - 3_600_000) : createdAt;
+  for (let n = index < 8 ? 1 + Math.floor(random() * 3) : Math.floor(random() * 5); n > 0; n--) {
+    const to = pick(LIFECYCLE_STAGES.filter((next) => next !== stage));
+    at = random() < 0.1 ? at : later(at, 24 * 12);
+    changes.push({
+      contactId,
+      fromStage: stage,
+      toStage: to,
+      reason: "test",
+      source: pick(["api", "scoring"]),
+      occurredAt: at,
+    });
+    stage = to;
+  }
+  return changes;
+}
+
 /** Contacts, memberships, runs and pending emails, written in bulk (statement triggers over many rows). */
 async function writePopulation(contacts: number) {
   const rows = Array.from({ length: contacts }, (_, i) => {
@@ -101,6 +138,9 @@ async function writePopulation(contacts: number) {
     };
   });
   await store.contact.createMany({ data: rows });
+  await store.stageChange.createMany({
+    data: rows.flatMap((row, i) => stageHistory(row.id, row.createdAt, i)),
+  });
   await store.segmentMembership.createMany({
     data: rows.map((row) => {
       const enteredAt = someTime();
@@ -172,6 +212,7 @@ async function changeOneByOne(changes: number) {
   }
   for (let i = 0; i < changes; i++) {
     const id = pick(contactIds);
+    await oneStageChange(id);
     await store.contact.update({
       where: { id },
       data: {
@@ -190,6 +231,38 @@ async function changeOneByOne(changes: number) {
       await store.contact.update({ where: { id }, data: { segment } });
       await store.segmentMembership.create({ data: { contactId: id, segment, enteredAt: at } });
     }
+  }
+}
+
+/**
+ * One row-at-a-time write to a contact's stage history: a change after its last one, a late one
+ * landing between two others, one moved in time, one deleted.
+ */
+async function oneStageChange(contactId: string) {
+  const history = await store.stageChange.findMany({ where: { contactId }, orderBy: { occurredAt: "asc" } });
+  const last = history.at(-1);
+  const kind = random();
+  const middle = history[Math.floor(random() * history.length)];
+  if (middle && kind < 0.2) {
+    await store.stageChange.update({
+      where: { id: middle.id },
+      data: { occurredAt: later(middle.occurredAt, 24 * 5) },
+    });
+  } else if (middle && kind < 0.3) {
+    await store.stageChange.delete({ where: { id: middle.id } });
+  } else {
+    const from = last?.toStage ?? "subscriber";
+    const after = kind < 0.6 && middle ? middle.occurredAt : (last?.occurredAt ?? someTime());
+    await store.stageChange.create({
+      data: {
+        contactId,
+        fromStage: from,
+        toStage: pick(LIFECYCLE_STAGES.filter((stage) => stage !== from)),
+        reason: "test",
+        source: "api",
+        occurredAt: later(after, 24 * 3),
+      },
+    });
   }
 }
 
@@ -217,6 +290,23 @@ async function lateAndRemoved() {
       },
     ],
   });
+  // A stage change landing long after the fact between two others, and a creation time corrected.
+  const [first] = await store.stageChange.findMany({
+    where: { contactId: contactIds[5] as string },
+    orderBy: { occurredAt: "asc" },
+    take: 1,
+  });
+  await store.stageChange.create({
+    data: {
+      contactId: contactIds[5] as string,
+      fromStage: "lead",
+      toStage: "mql",
+      reason: "late",
+      source: "api",
+      occurredAt: new Date((first?.occurredAt.getTime() ?? START) - 60_000),
+    },
+  });
+  await store.contact.update({ where: { id: contactIds[6] as string }, data: { createdAt: someTime() } });
   const [ghost, survivor] = [contactIds[1] as string, contactIds[2] as string];
   await store.contact.update({ where: { id: ghost }, data: { mergedIntoId: survivor } });
   const erased = await eraseContact(store, contactIds[3] as string, {
@@ -257,8 +347,11 @@ async function expectRollupsToAgree() {
   expect(JSON.stringify(funnel.stages)).toMatch(/"contactsNow":[1-9]/);
 }
 
+let databaseUrl: string;
+
 beforeAll(async () => {
-  store = openContactStore(await createDatabaseFromTemplate(inject("templateDatabase")));
+  databaseUrl = await createDatabaseFromTemplate(inject("templateDatabase"));
+  store = openContactStore(databaseUrl);
 });
 
 afterAll(async () => {
@@ -279,6 +372,53 @@ describe("the roll-ups agree with the live queries", () => {
   test("after late facts, an email written before its run, a merge, an erasure and deletes", async () => {
     await lateAndRemoved();
     await expectRollupsToAgree();
+  });
+
+  test("two transactions writing one contact's stage history at once: the second counts the first's change", async () => {
+    const contactId = crypto.randomUUID();
+    await store.contact.create({
+      data: { id: contactId, email: "concurrent@example.com", createdAt: new Date("2026-10-10T08:00:00Z") },
+    });
+    const insert = `INSERT INTO "StageChange" ("contactId", "fromStage", "toStage", reason, source, "occurredAt")
+      VALUES ($1, $2, $3, 'test', 'api', $4)`;
+    const [first, second] = [new pg.Client(databaseUrl), new pg.Client(databaseUrl)];
+    await Promise.all([first.connect(), second.connect()]);
+    try {
+      await first.query("BEGIN");
+      await first.query(insert, [contactId, "subscriber", "lead", "2026-10-12T09:00:00"]);
+      await second.query("BEGIN");
+      const secondPid = (await second.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
+      const waiting = second.query(insert, [contactId, "lead", "mql", "2026-10-14T09:00:00"]);
+      // The second waits for the first's lock on the contact before it reads the history.
+      await waitUntil(
+        async () =>
+          (
+            await first.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [
+              secondPid,
+            ])
+          ).rowCount === 1,
+        15_000,
+        "the second transaction waiting for the contact",
+      );
+      await first.query("COMMIT");
+      await waiting;
+      await second.query("COMMIT");
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+    }
+    const visits = await store.stageVisit.findMany({ where: { contactId }, orderBy: { enteredAt: "asc" } });
+    expect(visits.map((visit) => [visit.stage, visit.outcome])).toEqual([
+      ["subscriber", "converted"],
+      ["lead", "converted"],
+      ["mql", null],
+    ]);
+    await expectRollupsToAgree();
+  });
+
+  test("the stage order in the database is the domain's", async () => {
+    const ranks = await store.$queryRaw<Array<{ rank: number | null }>>`
+      SELECT funnel_stage_rank(stage) AS rank FROM unnest(${[...LIFECYCLE_STAGES, "unknown"]}::text[]) AS stage`;
+    expect(ranks.map((row) => row.rank)).toEqual([...LIFECYCLE_STAGES.map((_, index) => index + 1), null]);
   });
 
   test("a period whose edge is not a whole hour, or a zone with a half-hour offset, is answered live", () => {
