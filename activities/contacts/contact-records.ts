@@ -158,4 +158,6 @@ export type ContactRecordModel = keyof typeof CONTACT_RECORDS;
 /** Tables with a `contactId` that hold nothing about the person, and why. */
 export const NOT_ABOUT_THE_PERSON: Readonly<Record<string, string>> = {
   ContactErasure: "the audit entry of an erasure: the contact id, a time and counts",
+  StageVisit:
+    "derived by triggers from the contact's stage changes (exported and kept as they are): stages and times",
 };
