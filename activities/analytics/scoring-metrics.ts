@@ -87,17 +87,17 @@ async function rolledUp(store: ContactStore, period: ReportPeriod): Promise<Scor
         sum(entries)::int AS contacts
       FROM (
         ${rulesOfDays}
-        SELECT p.rule, p.points, p.contributions, (p.contributions > 0)::int
+        SELECT p.rule, p.points, p.contributions, (p.contributions > 0)::int AS entries
         FROM "MqlEntry" e JOIN "MqlEntryPoints" p USING ("stageChangeId") WHERE ${atEdges} AND ${first}
-      ) points
+      ) earned
       GROUP BY rule HAVING sum(contributions) <> 0`,
     // firsts: the entries that were their contact's first in the period, one per contact.
     store.$queryRaw<Array<MqlEntryRow & { firsts: number }>>`
       SELECT source, sum(entries)::int AS entries, sum(firsts)::int AS firsts
       FROM (
         ${entriesOfDays}
-        SELECT source, 1, ${first}::int FROM "MqlEntry" e WHERE ${atEdges}
-      ) entries
+        SELECT source, 1 AS entries, ${first}::int AS firsts FROM "MqlEntry" e WHERE ${atEdges}
+      ) entered
       GROUP BY source`,
   ]);
   return scoreDriverReport({
