@@ -20,6 +20,7 @@ import { LIFECYCLE_STAGES } from "../../domain/lifecycle/stages.ts";
 import { seededRandom } from "../../domain/random/seeded-random.ts";
 import { type ContactStore, openContactStore } from "../../prisma/client.ts";
 import { createDatabaseFromTemplate } from "../support/postgres.ts";
+import { waitUntil } from "../support/wait.ts";
 
 let store: ContactStore;
 const random = seededRandom(11);
@@ -405,6 +406,47 @@ describe("the roll-ups agree with the live queries", () => {
     expect(metricSource(period("2026-10-01", "2026-10-31", "Asia/Kolkata"))).toBe("live");
     expect(metricSource(PERIODS["October in Rome"] as ReportPeriod, "live")).toBe("live");
   });
+});
+
+// Each transaction's trigger reads the other's table: without the contact's lock, the entry's snapshot
+// would miss the uncommitted points and the points would miss the uncommitted entry.
+test("points and an MQL entry after them, written at the same time for one contact, both count", async () => {
+  const contactId = contactIds[20] as string;
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let pointsWritten = false;
+  const points = store.$transaction(
+    async (tx) => {
+      await tx.scoreContribution.create({ data: pointsAt(contactId, new Date("2026-10-20T10:00:00Z")) });
+      pointsWritten = true;
+      await gate;
+    },
+    { timeout: 30_000 },
+  );
+  await waitUntil(async () => pointsWritten, 15_000, "the points written");
+  let entryWritten = false;
+  const entry = store.stageChange
+    .create({ data: mqlEntry(contactId, new Date("2026-10-21T10:00:00Z")) })
+    .then(() => {
+      entryWritten = true;
+    });
+  // The entry either waits for the points' transaction (the lock) or went ahead without it.
+  await waitUntil(
+    async () =>
+      entryWritten ||
+      (
+        await store.$queryRaw<unknown[]>`
+          SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
+      ).length > 0,
+    15_000,
+    "the entry blocked or written",
+  );
+  release();
+  await Promise.all([points, entry]);
+  const october = PERIODS["October in UTC"] as ReportPeriod;
+  expect(await scoringMetrics(store, october)).toEqual(await scoringMetrics(store, october, "live"));
 });
 
 test("the store's connections run without JIT, which would cost the metric queries more than they run", async () => {
