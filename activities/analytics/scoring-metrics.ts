@@ -58,9 +58,11 @@ async function rolledUp(store: ContactStore, period: ReportPeriod): Promise<Scor
   const dayFrom = Prisma.sql`${days?.first.toISOString()}::timestamp`;
   const dayTo = Prisma.sql`${days?.end.toISOString()}::timestamp`;
   /** The entries the snapshots answer for: the period outside its whole days. */
-  const atEdges = days
-    ? Prisma.sql`((e."enteredAt" >= ${from} AND e."enteredAt" < ${dayFrom}) OR (e."enteredAt" >= ${dayTo} AND e."enteredAt" < ${to}))`
-    : Prisma.sql`e."enteredAt" >= ${from} AND e."enteredAt" < ${to}`;
+  const atEdges = (column: Prisma.Sql) =>
+    days
+      ? Prisma.sql`((${column} >= ${from} AND ${column} < ${dayFrom}) OR (${column} >= ${dayTo} AND ${column} < ${to}))`
+      : Prisma.sql`${column} >= ${from} AND ${column} < ${to}`;
+  const entryAtEdges = atEdges(Prisma.sql`e."enteredAt"`);
   const first = Prisma.sql`(e."previousEnteredAt" IS NULL OR e."previousEnteredAt" < ${from})`;
   /** Entries in the whole days whose contact entered earlier in the period: they count, but not as firsts. */
   const reentered = Prisma.sql`e."previousEnteredAt" >= ${from} AND e."enteredAt" >= ${dayFrom} AND e."enteredAt" < ${dayTo}`;
@@ -88,7 +90,8 @@ async function rolledUp(store: ContactStore, period: ReportPeriod): Promise<Scor
       FROM (
         ${rulesOfDays}
         SELECT p.rule, p.points, p.contributions, (p.contributions > 0)::int AS entries
-        FROM "MqlEntry" e JOIN "MqlEntryPoints" p USING ("stageChangeId") WHERE ${atEdges} AND ${first}
+        FROM "MqlEntry" e JOIN "MqlEntryPoints" p USING ("stageChangeId")
+        WHERE ${entryAtEdges} AND ${atEdges(Prisma.sql`p."enteredAt"`)} AND ${first}
       ) earned
       GROUP BY rule HAVING sum(contributions) <> 0`,
     // firsts: the entries that were their contact's first in the period, one per contact.
@@ -96,7 +99,7 @@ async function rolledUp(store: ContactStore, period: ReportPeriod): Promise<Scor
       SELECT source, sum(entries)::int AS entries, sum(firsts)::int AS firsts
       FROM (
         ${entriesOfDays}
-        SELECT source, 1 AS entries, ${first}::int AS firsts FROM "MqlEntry" e WHERE ${atEdges}
+        SELECT source, 1 AS entries, ${first}::int AS firsts FROM "MqlEntry" e WHERE ${entryAtEdges}
       ) entered
       GROUP BY source`,
   ]);

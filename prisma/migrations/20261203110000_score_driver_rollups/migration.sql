@@ -64,6 +64,9 @@ CREATE INDEX "MqlEntry_enteredAt_idx" ON "MqlEntry"("enteredAt");
 -- CreateIndex
 CREATE INDEX "MqlEntry_previousEnteredAt_idx" ON "MqlEntry"("previousEnteredAt");
 
+-- CreateIndex
+CREATE INDEX "MqlEntryPoints_enteredAt_idx" ON "MqlEntryPoints"("enteredAt");
+
 -- The statements, as text the trigger functions below are generated from (only a trigger function's
 -- own statements see its transition tables). %s is a FROM item: StageChange rows to 'mql' (entries),
 -- ScoreContribution rows with a delta column (+1 new, -1 old), or a set of contact ids.
@@ -244,5 +247,7 @@ CREATE TRIGGER score_drivers_entry_points_delete AFTER DELETE ON "MqlEntryPoints
 SELECT score_drivers_execute(score_drivers_entries_added_sql('(SELECT * FROM "StageChange" WHERE "toStage" = ''mql'')'));
 SELECT score_drivers_execute(score_drivers_snapshots_sql('(SELECT * FROM "StageChange" WHERE "toStage" = ''mql'')'));
 SELECT score_drivers_execute(score_drivers_previous_sql('SELECT "contactId" FROM "StageChange" WHERE "toStage" = ''mql'''));
+-- Statistics now, so the first reads are planned as ranges of the new indexes.
+ANALYZE "MqlEntry", "MqlEntryPoints", "MqlEntryDaily", "MqlPointsDaily";
 DROP FUNCTION score_drivers_execute(TEXT);
 DROP FUNCTION score_drivers_trigger_function_sql(TEXT, TEXT[], TEXT[], TEXT[]);
