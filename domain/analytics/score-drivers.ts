@@ -15,7 +15,6 @@ export interface RuleContributionRow {
 export interface MqlEntryRow {
   source: string;
   entries: number;
-  contacts: number;
 }
 
 /** Rule labels read "event_type" or "event_type[property=value,...]" (domain/scoring/score-entries). */
@@ -54,7 +53,9 @@ export function scoreDriverReport(input: {
     entry.contributions += row.contributions;
     byType.set(eventType, entry);
   }
-  const byPoints = <Row extends { points: number }>(a: Row, b: Row) => b.points - a.points;
+  // Ties in name order, so that the same figures always list the same way.
+  const byPoints = <Row extends { points: number }>(a: Row, b: Row, name: (row: Row) => string) =>
+    b.points - a.points || name(a).localeCompare(name(b));
   return {
     mqls: {
       contacts: input.mqlContacts,
@@ -67,9 +68,9 @@ export function scoreDriverReport(input: {
     totalPoints: round2(totalPoints),
     rules: input.rules
       .map((row) => ({ ...row, points: round2(row.points), share: rate(row.points, totalPoints) }))
-      .sort(byPoints),
+      .sort((a, b) => byPoints(a, b, (row) => row.rule)),
     eventTypes: [...byType.values()]
       .map((row) => ({ ...row, points: round2(row.points), share: rate(row.points, totalPoints) }))
-      .sort(byPoints),
+      .sort((a, b) => byPoints(a, b, (row) => row.eventType)),
   };
 }

@@ -8,13 +8,17 @@
 // The funnel's stage visits (migration 20261203100000) are followed through stage histories written in
 // bulk and one row at a time, late, moved, deleted, and by two transactions at once; the funnel reads its
 // roll-ups for every period, the cut hours of the Kolkata and 10:30 ones from the visits.
+// Scoring: points before and after MQL entries, contacts reaching MQL twice, late points, entries moved
+// or removed, and a merge moving a ghost's points to the contact.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { customerMetrics } from "../../activities/analytics/customer-metrics.ts";
 import { funnelMetrics } from "../../activities/analytics/funnel-metrics.ts";
 import { metricSource } from "../../activities/analytics/rollup-sql.ts";
+import { scoringMetrics } from "../../activities/analytics/scoring-metrics.ts";
 import { sequenceMetrics } from "../../activities/analytics/sequence-metrics.ts";
 import { eraseContact } from "../../activities/contacts/contact-erasure.ts";
+import { mergeGhostInto } from "../../activities/contacts/contact-merge.ts";
 import { parsePeriodEdge, type ReportPeriod } from "../../domain/analytics/report-period.ts";
 import { LIFECYCLE_STAGES } from "../../domain/lifecycle/stages.ts";
 import { seededRandom } from "../../domain/random/seeded-random.ts";
@@ -320,6 +324,117 @@ async function lateAndRemoved() {
   await store.contact.delete({ where: { id: contactIds[4] as string } });
 }
 
+// Scoring: points before, at and after MQL entries; contacts reaching MQL twice (the second entry is not
+// their first in a period that holds both), entries landing between earlier ones, points arriving late.
+const RULES = [
+  "page_view",
+  "page_view[path=/pricing]",
+  "form_submitted",
+  "content_downloaded",
+  "email_clicked",
+];
+const POINTS = [1, 2.5, 3, 5, 8, 10];
+const MQL_SOURCES = ["scoring", "scoring", "api", "rule"];
+const pointsAt = (contactId: string, occurredAt: Date) => ({
+  contactId,
+  rule: pick(RULES),
+  points: pick(POINTS),
+  occurredAt,
+});
+const stageMove = (
+  contactId: string,
+  fromStage: string,
+  toStage: string,
+  occurredAt: Date,
+  source = "api",
+) => ({
+  contactId,
+  fromStage,
+  toStage,
+  reason: "rollup-test",
+  source,
+  occurredAt,
+});
+const mqlEntry = (contactId: string, occurredAt: Date) =>
+  stageMove(contactId, "lead", "mql", occurredAt, pick(MQL_SOURCES));
+
+/** In bulk: half the points before the entries are written, half after (late, into their snapshots). */
+async function writeScoring() {
+  const points: Array<ReturnType<typeof pointsAt>> = [];
+  const moves: Array<ReturnType<typeof stageMove>> = [];
+  contactIds.forEach((contactId, i) => {
+    for (let n = Math.floor(random() * 6); n > 0; n--) points.push(pointsAt(contactId, someTime()));
+    // The first ten reach MQL twice (3 through the API, so its erasure rewrites the entry's reason);
+    // 7 enters in the first, partial, day of October in Rome and again two days later.
+    if (i === 7) {
+      const [first, second] = [new Date("2026-09-30T23:00:00Z"), new Date("2026-10-03T12:00:00Z")];
+      moves.push(mqlEntry(contactId, first), stageMove(contactId, "mql", "lead", later(first, 24)));
+      moves.push(mqlEntry(contactId, second));
+      points.push(pointsAt(contactId, first), pointsAt(contactId, new Date("2026-10-02T00:00:00Z")));
+      return;
+    }
+    if (i >= 10 && random() >= 0.4) return;
+    const at = someTime();
+    moves.push(i === 3 ? stageMove(contactId, "lead", "mql", at) : mqlEntry(contactId, at));
+    if (random() < 0.5) points.push(pointsAt(contactId, at));
+    if (i < 10 || random() < 0.15) {
+      const back = later(at, 24 * 10);
+      moves.push(stageMove(contactId, "mql", "lead", back), mqlEntry(contactId, later(back, 24 * 10)));
+    }
+  });
+  const late = points.splice(0, Math.floor(points.length / 2));
+  await store.scoreContribution.createMany({ data: points });
+  await store.stageChange.createMany({ data: moves });
+  await store.scoreContribution.createMany({ data: late });
+}
+
+/** One row at a time: late points, entries before or between others, a point and an entry deleted or moved. */
+async function changeScoringOneByOne(changes: number) {
+  for (let i = 0; i < changes; i++) {
+    await store.scoreContribution.create({ data: pointsAt(pick(contactIds), someTime()) });
+    if (i % 4 === 0) await store.stageChange.create({ data: mqlEntry(pick(contactIds), someTime()) });
+  }
+  const [point] = await store.scoreContribution.findMany({ take: 1, orderBy: { id: "asc" } });
+  if (point) await store.scoreContribution.delete({ where: { id: point.id } });
+  // The first entries of two contacts who reached MQL twice: one moved in time, one removed.
+  const firstEntry = (contactId: string) =>
+    store.stageChange.findFirstOrThrow({
+      where: { contactId, toStage: "mql" },
+      orderBy: { occurredAt: "asc" },
+    });
+  const moved = await firstEntry(contactIds[8] as string);
+  await store.stageChange.update({ where: { id: moved.id }, data: { occurredAt: someTime() } });
+  const removed = await firstEntry(contactIds[9] as string);
+  await store.stageChange.delete({ where: { id: removed.id } });
+}
+
+/** Points landing long before the entries they count towards, and a merge moving a ghost's points. */
+async function lateScoring() {
+  await store.scoreContribution.createMany({
+    data: contactIds.slice(5, 40).map((contactId) => pointsAt(contactId, new Date(START))),
+  });
+  const [ghost, contact] = [contactIds[5] as string, contactIds[6] as string];
+  await store.$transaction((tx) => mergeGhostInto(tx, ghost, contact, new Date("2026-10-15T12:00:00Z")));
+}
+
+const SCORING_PERIODS: Record<string, ReportPeriod> = {
+  ...PERIODS,
+  "ten hours, no whole day": period("2026-10-05T08:00Z", "2026-10-05T18:00Z", "UTC"),
+};
+
+async function expectScoringRollupsToAgree() {
+  for (const [name, p] of Object.entries(SCORING_PERIODS)) {
+    const [scoring, scoringLive] = await Promise.all([
+      scoringMetrics(store, p),
+      scoringMetrics(store, p, "live"),
+    ]);
+    expect(scoring, name).toEqual(scoringLive);
+  }
+  const october = await scoringMetrics(store, PERIODS["October in UTC"] as ReportPeriod);
+  expect(october.rules.length).toBeGreaterThan(0);
+  expect(october.mqls.entries).toBeGreaterThan(october.mqls.contacts);
+}
+
 async function expectRollupsToAgree() {
   for (const [name, p] of Object.entries(PERIODS)) {
     expect(metricSource(p), name).toBe(HOURLY_ROLLUPS_COVER.includes(name) ? "rollups" : "live");
@@ -345,6 +460,7 @@ async function expectRollupsToAgree() {
   expect(programs.length).toBeGreaterThan(0);
   const funnel = await funnelMetrics(store, october);
   expect(JSON.stringify(funnel.stages)).toMatch(/"contactsNow":[1-9]/);
+  await expectScoringRollupsToAgree();
 }
 
 let databaseUrl: string;
@@ -361,15 +477,18 @@ afterAll(async () => {
 describe("the roll-ups agree with the live queries", () => {
   test("after bulk writes", async () => {
     await writePopulation(300);
+    await writeScoring();
     await expectRollupsToAgree();
   });
 
   test("after sends, opens, clicks, run ends, stage moves both ways and segment changes, one row at a time", async () => {
     await changeOneByOne(120);
+    await changeScoringOneByOne(120);
     await expectRollupsToAgree();
   });
 
   test("after late facts, an email written before its run, a merge, an erasure and deletes", async () => {
+    await lateScoring();
     await lateAndRemoved();
     await expectRollupsToAgree();
   });
@@ -426,6 +545,47 @@ describe("the roll-ups agree with the live queries", () => {
     expect(metricSource(period("2026-10-01", "2026-10-31", "Asia/Kolkata"))).toBe("live");
     expect(metricSource(PERIODS["October in Rome"] as ReportPeriod, "live")).toBe("live");
   });
+});
+
+// Each transaction's trigger reads the other's table: without the contact's lock, the entry's snapshot
+// would miss the uncommitted points and the points would miss the uncommitted entry.
+test("points and an MQL entry after them, written at the same time for one contact, both count", async () => {
+  const contactId = contactIds[20] as string;
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let pointsWritten = false;
+  const points = store.$transaction(
+    async (tx) => {
+      await tx.scoreContribution.create({ data: pointsAt(contactId, new Date("2026-10-20T10:00:00Z")) });
+      pointsWritten = true;
+      await gate;
+    },
+    { timeout: 30_000 },
+  );
+  await waitUntil(async () => pointsWritten, 15_000, "the points written");
+  let entryWritten = false;
+  const entry = store.stageChange
+    .create({ data: mqlEntry(contactId, new Date("2026-10-21T10:00:00Z")) })
+    .then(() => {
+      entryWritten = true;
+    });
+  // The entry either waits for the points' transaction (the lock) or went ahead without it.
+  await waitUntil(
+    async () =>
+      entryWritten ||
+      (
+        await store.$queryRaw<unknown[]>`
+          SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
+      ).length > 0,
+    15_000,
+    "the entry blocked or written",
+  );
+  release();
+  await Promise.all([points, entry]);
+  const october = PERIODS["October in UTC"] as ReportPeriod;
+  expect(await scoringMetrics(store, october)).toEqual(await scoringMetrics(store, october, "live"));
 });
 
 test("the store's connections run without JIT, which would cost the metric queries more than they run", async () => {
