@@ -11,6 +11,8 @@ import { funnelMetrics } from "../../activities/analytics/funnel-metrics.ts";
 import { metricSource } from "../../activities/analytics/rollup-sql.ts";
 import { sequenceMetrics } from "../../activities/analytics/sequence-metrics.ts";
 import { eraseContact } from "../../activities/contacts/contact-erasure.ts";
+import { mergeGhostInto } from "../../activities/contacts/contact-merge.ts";
+import { CART_RECOVERY_PROGRAM, POST_PURCHASE_PROGRAM } from "../../domain/analytics/customer-report.ts";
 import { parsePeriodEdge, type ReportPeriod } from "../../domain/analytics/report-period.ts";
 import { LIFECYCLE_STAGES } from "../../domain/lifecycle/stages.ts";
 import { seededRandom } from "../../domain/random/seeded-random.ts";
@@ -230,6 +232,155 @@ async function lateAndRemoved() {
   await store.contact.delete({ where: { id: contactIds[4] as string } });
 }
 
+// Orders and the two programs they can be credited to (domain/analytics/customer-report.ts).
+const buyerIds: string[] = [];
+let orderKey = 0;
+const HOUR_MS = 3_600_000;
+
+function orderRow(contactId: string, placedAt: Date) {
+  orderKey += 1;
+  return {
+    id: `rollup-order-${orderKey}`,
+    contactId,
+    cartId: random() < 0.6 ? `rollup-cart-${orderKey}` : null,
+    total: 5 + Math.floor(random() * 200) + 0.25 * Math.floor(random() * 4),
+    placedAt,
+  };
+}
+
+function programRun(sequenceKey: string, contactId: string, entryKey: string, startedAt: Date) {
+  const id = `rollup-run-${enrollmentIds.length}`;
+  enrollmentIds.push(id);
+  return { id, sequenceKey, sequenceVersion: 1, contactId, entryKey, startedAt };
+}
+
+/** An email of a run, sent at its creation (before or after the orders it may be credited with) or pending. */
+function programEmail(run: { id: string; contactId: string; startedAt: Date }, maxHours: number) {
+  const createdAt = later(run.startedAt, maxHours);
+  const sent = random() < 0.5;
+  return {
+    ...ledgerRow(run.id, run.contactId, createdAt),
+    ...(sent ? { status: "sent", sentAt: createdAt } : {}),
+  };
+}
+
+/**
+ * Orders in bulk (ingestion writes a batch in one statement): 1 to 4 for two contacts in five (always for
+ * the first seven, which the later changes merge, erase and delete), cart-recovery runs for some carts
+ * started before the order, post-purchase runs after some orders, their emails sent or pending.
+ */
+async function writeOrders() {
+  const orders = contactIds.flatMap((contactId, index) => {
+    if (index >= 7 && random() >= 0.4) return [];
+    buyerIds.push(contactId);
+    return Array.from({ length: 1 + Math.floor(random() * 4) }, () => orderRow(contactId, someTime()));
+  });
+  await store.order.createMany({ data: orders });
+  const runs = orders.flatMap((order) => [
+    ...(order.cartId && random() < 0.5
+      ? [
+          programRun(
+            CART_RECOVERY_PROGRAM,
+            order.contactId,
+            `cartId/${order.cartId}`,
+            new Date(order.placedAt.getTime() - Math.floor(random() * 72) * HOUR_MS),
+          ),
+        ]
+      : []),
+    ...(random() < 0.4
+      ? [programRun(POST_PURCHASE_PROGRAM, order.contactId, `orderId/${order.id}`, later(order.placedAt, 2))]
+      : []),
+  ]);
+  await store.enrollment.createMany({ data: runs });
+  await store.sendLedger.createMany({
+    data: runs.flatMap((run) =>
+      Array.from({ length: 1 + Math.floor(random() * 2) }, () =>
+        programEmail(run, run.sequenceKey === CART_RECOVERY_PROGRAM ? 96 : 24 * 20),
+      ),
+    ),
+  });
+}
+
+/**
+ * One at a time: late orders earlier than the buyer's first, buyers changing segment, and program
+ * emails sent with a time that credits an order already stored (cart recovery before the cart's
+ * order, post-purchase in the days before another order of the contact).
+ */
+async function changeOrdersOneByOne(changes: number) {
+  for (let i = 0; i < changes; i++) {
+    const buyer = pick(buyerIds);
+    const first = await store.order.findFirst({ where: { contactId: buyer }, orderBy: { placedAt: "asc" } });
+    const placedAt =
+      first && random() < 0.5
+        ? new Date(first.placedAt.getTime() - (1 + Math.floor(random() * 48)) * HOUR_MS)
+        : someTime();
+    await store.order.create({ data: orderRow(buyer, placedAt) });
+    if (random() < 0.5) {
+      await store.contact.update({ where: { id: pick(buyerIds) }, data: { segment: pick(SEGMENTS) } });
+    }
+  }
+  const credited = await store.$queryRaw<Array<{ id: bigint; placedAt: Date }>>`
+    SELECT DISTINCT ON (l.id) l.id, o."placedAt"
+    FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
+    JOIN "Order" o ON o."contactId" = e."contactId" AND (
+      (e."sequenceKey" = ${CART_RECOVERY_PROGRAM} AND e."entryKey" = 'cartId/' || o."cartId")
+      OR (e."sequenceKey" = ${POST_PURCHASE_PROGRAM} AND e."entryKey" <> 'orderId/' || o.id))
+    WHERE l.status = 'pending'
+    ORDER BY l.id, o."placedAt" LIMIT ${changes}`;
+  expect(credited.length).toBeGreaterThan(10);
+  for (const email of credited) {
+    await store.sendLedger.update({
+      where: { id: email.id },
+      data: {
+        status: "sent",
+        sentAt: new Date(email.placedAt.getTime() - Math.floor(random() * 24 * 20) * HOUR_MS),
+      },
+    });
+  }
+}
+
+/**
+ * A real merge (the ghost's orders move to the contact), an order deleted, a credited email deleted, a
+ * post-purchase run deleted, and a cart-recovery run written after its sent email.
+ */
+async function orderFactsMovedAndRemoved() {
+  const [ghost, survivor] = [contactIds[5] as string, contactIds[6] as string];
+  await store.$transaction((tx) => mergeGhostInto(tx, ghost, survivor, new Date(START + 40 * 24 * HOUR_MS)));
+  const moved = await store.order.count({ where: { contactId: survivor } });
+  expect(moved).toBeGreaterThan(1);
+  const order = await store.order.findFirstOrThrow({
+    where: { contactId: pick(buyerIds.slice(7)) },
+    orderBy: { placedAt: "desc" },
+  });
+  await store.order.delete({ where: { id: order.id } });
+  const [credited] = await store.$queryRaw<Array<{ id: bigint }>>`
+    SELECT l.id FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
+    WHERE l.status = 'sent' AND e."sequenceKey" = ${CART_RECOVERY_PROGRAM} ORDER BY l.id LIMIT 1`;
+  if (credited) await store.sendLedger.delete({ where: { id: credited.id } });
+  const postPurchase = await store.enrollment.findFirstOrThrow({
+    where: { sequenceKey: POST_PURCHASE_PROGRAM },
+  });
+  await store.enrollment.delete({ where: { id: postPurchase.id } });
+  const cartOrder = await store.order.findFirstOrThrow({
+    where: { cartId: { not: null }, contactId: { in: buyerIds.slice(7) } },
+    orderBy: { placedAt: "asc" },
+  });
+  const run = programRun(
+    CART_RECOVERY_PROGRAM,
+    cartOrder.contactId,
+    `cartId/${cartOrder.cartId}`,
+    new Date(cartOrder.placedAt.getTime() - 5 * HOUR_MS),
+  );
+  await store.sendLedger.create({
+    data: {
+      ...ledgerRow(run.id, run.contactId, later(run.startedAt, 1)),
+      status: "sent",
+      sentAt: new Date(cartOrder.placedAt.getTime() - 2 * HOUR_MS),
+    },
+  });
+  await store.enrollment.create({ data: run });
+}
+
 async function expectRollupsToAgree() {
   for (const [name, p] of Object.entries(PERIODS)) {
     expect(metricSource(p), name).toBe(HOURLY_ROLLUPS_COVER.includes(name) ? "rollups" : "live");
@@ -255,6 +406,10 @@ async function expectRollupsToAgree() {
   expect(programs.length).toBeGreaterThan(0);
   const funnel = await funnelMetrics(store, october);
   expect(JSON.stringify(funnel.stages)).toMatch(/"contactsNow":[1-9]/);
+  const customers = await customerMetrics(store, october);
+  expect(customers.totals.repeatBuyers).toBeGreaterThan(0);
+  expect(customers.newVersusExisting.firstOrders.orders).toBeGreaterThan(0);
+  expect(customers.attribution.programs.every((program) => program.orders > 0)).toBe(true);
 }
 
 beforeAll(async () => {
@@ -268,16 +423,19 @@ afterAll(async () => {
 describe("the roll-ups agree with the live queries", () => {
   test("after bulk writes", async () => {
     await writePopulation(300);
+    await writeOrders();
     await expectRollupsToAgree();
   });
 
   test("after sends, opens, clicks, run ends, stage moves both ways and segment changes, one row at a time", async () => {
     await changeOneByOne(120);
+    await changeOrdersOneByOne(60);
     await expectRollupsToAgree();
   });
 
   test("after late facts, an email written before its run, a merge, an erasure and deletes", async () => {
     await lateAndRemoved();
+    await orderFactsMovedAndRemoved();
     await expectRollupsToAgree();
   });
 
