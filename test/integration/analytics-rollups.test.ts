@@ -5,6 +5,8 @@
 // segment changes, merges, orders, a contact's erasure, deleted emails and a deleted contact (its runs
 // and memberships go with it). Periods: UTC, Europe/Rome, a New York month across the DST change,
 // weekly buckets, and a period that ended in the past so that outcomes after its end must not count.
+// Orders too: late ones before a buyer's first, buyers changing segment, program emails sent or deleted
+// that credit orders already stored, program runs written after their emails or deleted, a real merge.
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { customerMetrics } from "../../activities/analytics/customer-metrics.ts";
 import { funnelMetrics } from "../../activities/analytics/funnel-metrics.ts";
@@ -353,10 +355,16 @@ async function orderFactsMovedAndRemoved() {
     orderBy: { placedAt: "desc" },
   });
   await store.order.delete({ where: { id: order.id } });
+  // The only email crediting an October order to cart recovery.
   const [credited] = await store.$queryRaw<Array<{ id: bigint }>>`
-    SELECT l.id FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
-    WHERE l.status = 'sent' AND e."sequenceKey" = ${CART_RECOVERY_PROGRAM} ORDER BY l.id LIMIT 1`;
-  if (credited) await store.sendLedger.delete({ where: { id: credited.id } });
+    SELECT min(l.id) AS id FROM "Order" o
+    JOIN "Enrollment" e ON e."contactId" = o."contactId" AND e."sequenceKey" = ${CART_RECOVERY_PROGRAM}
+      AND e."entryKey" = 'cartId/' || o."cartId"
+    JOIN "SendLedger" l ON l."enrollmentId" = e.id AND l.status = 'sent' AND l."sentAt" <= o."placedAt"
+    WHERE o."placedAt" >= '2026-10-01' AND o."placedAt" < '2026-10-31'
+    GROUP BY o.id HAVING count(*) = 1 LIMIT 1`;
+  expect(credited).toBeDefined();
+  await store.sendLedger.delete({ where: { id: credited?.id } });
   const postPurchase = await store.enrollment.findFirstOrThrow({
     where: { sequenceKey: POST_PURCHASE_PROGRAM },
   });
