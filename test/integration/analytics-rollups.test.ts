@@ -458,3 +458,57 @@ test("the store's connections run without JIT, which would cost the metric queri
   const [setting] = await store.$queryRaw<Array<{ jit: string }>>`SHOW jit`;
   expect(setting?.jit).toBe("off");
 });
+
+test("a program email sent while a batch writes the order it credits waits for the batch, then credits the order", async () => {
+  const contactId = crypto.randomUUID();
+  await store.contact.create({ data: { id: contactId, email: "concurrent-buyer@example.com" } });
+  const placedAt = new Date("2026-10-15T12:00:00Z");
+  const run = programRun(
+    CART_RECOVERY_PROGRAM,
+    contactId,
+    "cartId/concurrent-cart",
+    new Date(placedAt.getTime() - 5 * HOUR_MS),
+  );
+  await store.enrollment.create({ data: run });
+  const email = await store.sendLedger.create({
+    data: ledgerRow(run.id, contactId, later(run.startedAt, 1)),
+  });
+  let sending: Promise<unknown> = Promise.resolve();
+  await store.$transaction(
+    async (tx) => {
+      await tx.order.create({
+        data: { id: "concurrent-order", contactId, cartId: "concurrent-cart", total: 42, placedAt },
+      });
+      // then() sends it now (a Prisma query runs when it is awaited).
+      sending = store.sendLedger
+        .update({
+          where: { id: email.id },
+          data: { status: "sent", sentAt: new Date(placedAt.getTime() - HOUR_MS) },
+        })
+        .then(() => undefined);
+      // The positive signal: the send is queued behind this transaction's lock on the contact.
+      await expect
+        .poll(
+          async () =>
+            (
+              await store.$queryRaw<Array<{ waiting: number }>>`
+                SELECT count(*)::int AS waiting FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SendLedger%'`
+            )[0]?.waiting,
+          { timeout: 10_000 },
+        )
+        .toBe(1);
+    },
+    { timeout: 20_000 },
+  );
+  await sending;
+  const october = PERIODS["October in UTC"] as ReportPeriod;
+  const [customers, customersLive] = await Promise.all([
+    customerMetrics(store, october),
+    customerMetrics(store, october, "live"),
+  ]);
+  expect(customers).toEqual(customersLive);
+  const [credited] = await store.$queryRaw<Array<{ program: string | null }>>`
+    SELECT program FROM "OrderFact" WHERE "orderId" = 'concurrent-order'`;
+  expect(credited?.program).toBe(CART_RECOVERY_PROGRAM);
+});

@@ -13,11 +13,17 @@
 -- every order of the contacts a change touches (a contact has few orders) rather than keeping deltas:
 -- an order written, moved (merge) or deleted, a segment change, a program run (cart recovery, post
 -- purchase) written, changed or deleted, a program email sent, unsent or deleted. Recomputing is not
--- commutative like a tally, so each recompute first takes a transaction lock per contact (advisory,
--- class 741002, in key order): two writers of the same contact's facts queue, and the second one's
--- statements see what the first committed. Every other write (most ledger updates are opens and
--- clicks, most runs belong to other programs, most contact updates leave the segment alone) is
--- skipped by the triggers' WHEN clauses without calling any function.
+-- commutative like a tally, so each recompute first locks the contacts' rows (FOR NO KEY UPDATE, in id
+-- order): two writers of the same contact's facts queue, and the second one's statements see what the
+-- first committed. It is the lock ingestion, the segment sweep, merges and erasure already hold on the
+-- contacts they change, so those writers wait for nothing new, and a row lock takes no lock-table
+-- entry however many contacts a batch touches. A segment change holds it by updating the row. A
+-- program email marked sent waits for a batch writing its contact to commit (the one lock taken in
+-- another order than the app's: an erasure holds the contact, then updates its emails, so an erasure
+-- and a program send of the same contact in the same instant can deadlock, and PostgreSQL aborts one).
+-- Every other write (most ledger updates are opens and clicks, most runs belong to other programs,
+-- most contact updates leave the segment alone) is skipped by the triggers' WHEN clauses without
+-- calling any function.
 --
 -- The migration runner splits scripts at every semicolon: the statement text is a one-statement SQL
 -- function and the PL/pgSQL bodies are written with \073 or generated with chr(59).
@@ -77,11 +83,9 @@ CREATE FUNCTION customer_order_facts_sql(scope TEXT) RETURNS text LANGUAGE sql I
   $sql$, scope)
 $$;
 
--- The per-contact lock every writer of OrderFact takes first (see the top).
+-- The per-contact lock every recompute takes first (see the top).
 CREATE FUNCTION customer_order_facts_lock(contacts UUID[]) RETURNS void LANGUAGE plpgsql AS E'BEGIN
-  PERFORM pg_advisory_xact_lock(741002, key) FROM (
-    SELECT DISTINCT hashtext(contact::text) AS key FROM unnest(contacts) AS contact
-    WHERE contact IS NOT NULL ORDER BY 1) keys\073
+  PERFORM 1 FROM "Contact" WHERE id = ANY (contacts) ORDER BY id FOR NO KEY UPDATE\073
 END';
 
 CREATE FUNCTION customer_execute(statement TEXT) RETURNS void LANGUAGE plpgsql AS E'BEGIN EXECUTE statement\073 END';
@@ -113,9 +117,8 @@ CREATE FUNCTION customer_order_facts_orders() RETURNS trigger LANGUAGE plpgsql A
   RETURN NULL\073
 END';
 
--- A contact's orders follow it into its new segment.
+-- A contact's orders follow it into its new segment (the update holds the contact's row lock).
 CREATE FUNCTION customer_order_facts_segment() RETURNS trigger LANGUAGE plpgsql AS E'BEGIN
-  PERFORM customer_order_facts_lock(ARRAY[NEW.id])\073
   UPDATE "OrderFact" SET segment = NEW.segment WHERE "contactId" = NEW.id AND segment <> NEW.segment\073
   RETURN NULL\073
 END';
