@@ -1,5 +1,7 @@
 // Customer value read from orders, contacts, program runs and segment memberships
-// (domain/analytics/customer-report.ts defines each figure and the attribution rule).
+// (domain/analytics/customer-report.ts defines each figure and the attribution rule). With the
+// "rollups" source the orders come from OrderFact, which triggers keep per order, and the counts now
+// and segment movements from the roll-ups; "live" computes everything from the facts (the reference).
 import {
   AFTER_PERIOD_BUCKET,
   ATTRIBUTION_WINDOW_DAYS,
