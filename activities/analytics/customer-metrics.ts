@@ -1,5 +1,7 @@
 // Customer value read from orders, contacts, program runs and segment memberships
-// (domain/analytics/customer-report.ts defines each figure and the attribution rule).
+// (domain/analytics/customer-report.ts defines each figure and the attribution rule). With the
+// "rollups" source the orders come from OrderFact, which triggers keep per order, and the counts now
+// and segment movements from the roll-ups; "live" computes everything from the facts (the reference).
 import {
   AFTER_PERIOD_BUCKET,
   ATTRIBUTION_WINDOW_DAYS,
@@ -48,8 +50,7 @@ export async function customerMetrics(
       SELECT segment, ${labelOf(Prisma.sql`"leftAt"`)} AS bucket
       FROM "SegmentMembership" WHERE "leftAt" >= ${from}
     ) left_ GROUP BY segment, bucket`;
-  const [segments, attribution, lifetime, movements] = await Promise.all([
-    store.$queryRaw<SegmentOrdersRow[]>`
+  const segmentsLive = Prisma.sql`
       WITH placed AS (
         SELECT o.id, o."contactId", o.total, c.segment,
           NOT EXISTS (
@@ -77,8 +78,8 @@ export async function customerMetrics(
             ) two
           ) = 2)::int AS "repeatBuyers"
         FROM buyers GROUP BY segment
-      ) b ON b.segment = s.segment`,
-    store.$queryRaw<AttributionRow[]>`
+      ) b ON b.segment = s.segment`;
+  const attributionLive = Prisma.sql`
       WITH placed AS (
         SELECT o.id, o."contactId", o."cartId", o.total, o."placedAt",
           EXISTS (
@@ -99,7 +100,27 @@ export async function customerMetrics(
       )
       SELECT CASE WHEN "cartRecovery" THEN ${CART_RECOVERY_PROGRAM} ELSE ${POST_PURCHASE_PROGRAM} END AS program,
         count(*)::int AS orders, sum(total)::float8 AS revenue
-      FROM placed WHERE "cartRecovery" OR "postPurchase" GROUP BY 1`,
+      FROM placed WHERE "cartRecovery" OR "postPurchase" GROUP BY 1`;
+  // The same figures from the order facts (migration 20261203120000_customer_order_facts), exact for
+  // any period: a buyer's first order in the period is the one whose previous order is before the period,
+  // and the buyer is a repeat buyer if it has an earlier order or its next one is before the period's end.
+  const buyerSql = Prisma.sql`("previousPlacedAt" IS NULL OR "previousPlacedAt" < ${from})`;
+  const segmentsFromFacts = Prisma.sql`
+    SELECT segment, count(*)::int AS orders, sum(total)::float8 AS revenue,
+      count(*) FILTER (WHERE "previousPlacedAt" IS NULL)::int AS "firstOrders",
+      coalesce(sum(total) FILTER (WHERE "previousPlacedAt" IS NULL), 0)::float8 AS "firstOrderRevenue",
+      count(*) FILTER (WHERE ${buyerSql})::int AS buyers,
+      count(*) FILTER (WHERE ${buyerSql}
+        AND ("previousPlacedAt" IS NOT NULL OR "nextPlacedAt" < ${to}))::int AS "repeatBuyers"
+    FROM "OrderFact" WHERE "placedAt" >= ${from} AND "placedAt" < ${to}
+    GROUP BY segment`;
+  const attributionFromFacts = Prisma.sql`
+    SELECT program, count(*)::int AS orders, sum(total)::float8 AS revenue
+    FROM "OrderFact" WHERE "placedAt" >= ${from} AND "placedAt" < ${to} AND program IS NOT NULL
+    GROUP BY program`;
+  const [segments, attribution, lifetime, movements] = await Promise.all([
+    store.$queryRaw<SegmentOrdersRow[]>(source === "rollups" ? segmentsFromFacts : segmentsLive),
+    store.$queryRaw<AttributionRow[]>(source === "rollups" ? attributionFromFacts : attributionLive),
     source === "rollups"
       ? store.$queryRaw<LifetimeValueRow[]>`
       SELECT segment, sum(customers)::int AS customers, sum(orders)::int AS orders, sum(revenue)::float8 AS revenue

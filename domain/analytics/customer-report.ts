@@ -17,6 +17,8 @@
 // orders per customer are shown beside it, since CLV = AOV × orders per customer.
 import { cents, rate } from "./rates.ts";
 
+// Migration 20261203120000_customer_order_facts writes these three out in its triggers: changing one
+// takes a new migration that replaces them (analytics-rollups.test.ts fails until it does).
 export const CART_RECOVERY_PROGRAM = "cart-recovery";
 export const POST_PURCHASE_PROGRAM = "post-purchase";
 export const ATTRIBUTION_WINDOW_DAYS = 30;

@@ -10,6 +10,8 @@
 // roll-ups for every period, the cut hours of the Kolkata and 10:30 ones from the visits.
 // Scoring: points before and after MQL entries, contacts reaching MQL twice, late points, entries moved
 // or removed, and a merge moving a ghost's points to the contact.
+// Orders too: late ones before a buyer's first, buyers changing segment, program emails sent or deleted
+// that credit orders already stored, program runs written after their emails or deleted, a real merge.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { customerMetrics } from "../../activities/analytics/customer-metrics.ts";
@@ -19,6 +21,7 @@ import { scoringMetrics } from "../../activities/analytics/scoring-metrics.ts";
 import { sequenceMetrics } from "../../activities/analytics/sequence-metrics.ts";
 import { eraseContact } from "../../activities/contacts/contact-erasure.ts";
 import { mergeGhostInto } from "../../activities/contacts/contact-merge.ts";
+import { CART_RECOVERY_PROGRAM, POST_PURCHASE_PROGRAM } from "../../domain/analytics/customer-report.ts";
 import { parsePeriodEdge, type ReportPeriod } from "../../domain/analytics/report-period.ts";
 import { LIFECYCLE_STAGES } from "../../domain/lifecycle/stages.ts";
 import { seededRandom } from "../../domain/random/seeded-random.ts";
@@ -435,6 +438,161 @@ async function expectScoringRollupsToAgree() {
   expect(october.mqls.entries).toBeGreaterThan(october.mqls.contacts);
 }
 
+// Orders and the two programs they can be credited to (domain/analytics/customer-report.ts).
+const buyerIds: string[] = [];
+let orderKey = 0;
+const HOUR_MS = 3_600_000;
+
+function orderRow(contactId: string, placedAt: Date) {
+  orderKey += 1;
+  return {
+    id: `rollup-order-${orderKey}`,
+    contactId,
+    cartId: random() < 0.6 ? `rollup-cart-${orderKey}` : null,
+    total: 5 + Math.floor(random() * 200) + 0.25 * Math.floor(random() * 4),
+    placedAt,
+  };
+}
+
+function programRun(sequenceKey: string, contactId: string, entryKey: string, startedAt: Date) {
+  const id = `rollup-run-${enrollmentIds.length}`;
+  enrollmentIds.push(id);
+  return { id, sequenceKey, sequenceVersion: 1, contactId, entryKey, startedAt };
+}
+
+/** An email of a run, sent at its creation (before or after the orders it may be credited with) or pending. */
+function programEmail(run: { id: string; contactId: string; startedAt: Date }, maxHours: number) {
+  const createdAt = later(run.startedAt, maxHours);
+  const sent = random() < 0.5;
+  return {
+    ...ledgerRow(run.id, run.contactId, createdAt),
+    ...(sent ? { status: "sent", sentAt: createdAt } : {}),
+  };
+}
+
+/**
+ * Orders in bulk (ingestion writes a batch in one statement): 1 to 4 for two contacts in five (always for
+ * the first seven, which the later changes merge, erase and delete), cart-recovery runs for some carts
+ * started before the order, post-purchase runs after some orders, their emails sent or pending.
+ */
+async function writeOrders() {
+  const orders = contactIds.flatMap((contactId, index) => {
+    if (index >= 7 && random() >= 0.4) return [];
+    buyerIds.push(contactId);
+    return Array.from({ length: 1 + Math.floor(random() * 4) }, () => orderRow(contactId, someTime()));
+  });
+  await store.order.createMany({ data: orders });
+  const runs = orders.flatMap((order) => [
+    ...(order.cartId && random() < 0.5
+      ? [
+          programRun(
+            CART_RECOVERY_PROGRAM,
+            order.contactId,
+            `cartId/${order.cartId}`,
+            new Date(order.placedAt.getTime() - Math.floor(random() * 72) * HOUR_MS),
+          ),
+        ]
+      : []),
+    ...(random() < 0.4
+      ? [programRun(POST_PURCHASE_PROGRAM, order.contactId, `orderId/${order.id}`, later(order.placedAt, 2))]
+      : []),
+  ]);
+  await store.enrollment.createMany({ data: runs });
+  await store.sendLedger.createMany({
+    data: runs.flatMap((run) =>
+      Array.from({ length: 1 + Math.floor(random() * 2) }, () =>
+        programEmail(run, run.sequenceKey === CART_RECOVERY_PROGRAM ? 96 : 24 * 20),
+      ),
+    ),
+  });
+}
+
+/**
+ * One at a time: late orders earlier than the buyer's first, buyers changing segment, and program
+ * emails sent with a time that credits an order already stored (cart recovery before the cart's
+ * order, post-purchase in the days before another order of the contact).
+ */
+async function changeOrdersOneByOne(changes: number) {
+  for (let i = 0; i < changes; i++) {
+    const buyer = pick(buyerIds);
+    const first = await store.order.findFirst({ where: { contactId: buyer }, orderBy: { placedAt: "asc" } });
+    const placedAt =
+      first && random() < 0.5
+        ? new Date(first.placedAt.getTime() - (1 + Math.floor(random() * 48)) * HOUR_MS)
+        : someTime();
+    await store.order.create({ data: orderRow(buyer, placedAt) });
+    if (random() < 0.5) {
+      await store.contact.update({ where: { id: pick(buyerIds) }, data: { segment: pick(SEGMENTS) } });
+    }
+  }
+  const credited = await store.$queryRaw<Array<{ id: bigint; placedAt: Date }>>`
+    SELECT DISTINCT ON (l.id) l.id, o."placedAt"
+    FROM "SendLedger" l JOIN "Enrollment" e ON e.id = l."enrollmentId"
+    JOIN "Order" o ON o."contactId" = e."contactId" AND (
+      (e."sequenceKey" = ${CART_RECOVERY_PROGRAM} AND e."entryKey" = 'cartId/' || o."cartId")
+      OR (e."sequenceKey" = ${POST_PURCHASE_PROGRAM} AND e."entryKey" <> 'orderId/' || o.id))
+    WHERE l.status = 'pending'
+    ORDER BY l.id, o."placedAt" LIMIT ${changes}`;
+  expect(credited.length).toBeGreaterThan(10);
+  for (const email of credited) {
+    await store.sendLedger.update({
+      where: { id: email.id },
+      data: {
+        status: "sent",
+        sentAt: new Date(email.placedAt.getTime() - Math.floor(random() * 24 * 20) * HOUR_MS),
+      },
+    });
+  }
+}
+
+/**
+ * A real merge (the ghost's orders move to the contact), an order deleted, a credited email deleted, a
+ * post-purchase run deleted, and a cart-recovery run written after its sent email.
+ */
+async function orderFactsMovedAndRemoved() {
+  const [ghost, survivor] = [contactIds[5] as string, contactIds[6] as string];
+  await store.$transaction((tx) => mergeGhostInto(tx, ghost, survivor, new Date(START + 40 * 24 * HOUR_MS)));
+  const moved = await store.order.count({ where: { contactId: survivor } });
+  expect(moved).toBeGreaterThan(1);
+  const order = await store.order.findFirstOrThrow({
+    where: { contactId: pick(buyerIds.slice(7)) },
+    orderBy: { placedAt: "desc" },
+  });
+  await store.order.delete({ where: { id: order.id } });
+  // The only email crediting an October order to cart recovery.
+  const [credited] = await store.$queryRaw<Array<{ id: bigint }>>`
+    SELECT min(l.id) AS id FROM "Order" o
+    JOIN "Enrollment" e ON e."contactId" = o."contactId" AND e."sequenceKey" = ${CART_RECOVERY_PROGRAM}
+      AND e."entryKey" = 'cartId/' || o."cartId"
+    JOIN "SendLedger" l ON l."enrollmentId" = e.id AND l.status = 'sent' AND l."sentAt" <= o."placedAt"
+    WHERE o."placedAt" >= '2026-10-01' AND o."placedAt" < '2026-10-31'
+    GROUP BY o.id HAVING count(*) = 1 LIMIT 1`;
+  expect(credited).toBeDefined();
+  await store.sendLedger.delete({ where: { id: credited?.id } });
+  const postPurchase = await store.enrollment.findFirstOrThrow({
+    where: { sequenceKey: POST_PURCHASE_PROGRAM },
+  });
+  await store.enrollment.delete({ where: { id: postPurchase.id } });
+  const cartOrder = await store.order.findFirstOrThrow({
+    where: { cartId: { not: null }, contactId: { in: buyerIds.slice(7) } },
+    orderBy: { placedAt: "asc" },
+  });
+  const run = programRun(
+    CART_RECOVERY_PROGRAM,
+    cartOrder.contactId,
+    `cartId/${cartOrder.cartId}`,
+    new Date(cartOrder.placedAt.getTime() - 5 * HOUR_MS),
+  );
+  await store.sendLedger.create({
+    data: {
+      ...ledgerRow(run.id, run.contactId, later(run.startedAt, 1)),
+      status: "sent",
+      sentAt: new Date(cartOrder.placedAt.getTime() - 2 * HOUR_MS),
+    },
+  });
+  await store.enrollment.create({ data: run });
+}
+
 async function expectRollupsToAgree() {
   for (const [name, p] of Object.entries(PERIODS)) {
     expect(metricSource(p), name).toBe(HOURLY_ROLLUPS_COVER.includes(name) ? "rollups" : "live");
@@ -461,6 +619,10 @@ async function expectRollupsToAgree() {
   const funnel = await funnelMetrics(store, october);
   expect(JSON.stringify(funnel.stages)).toMatch(/"contactsNow":[1-9]/);
   await expectScoringRollupsToAgree();
+  const customers = await customerMetrics(store, october);
+  expect(customers.totals.repeatBuyers).toBeGreaterThan(0);
+  expect(customers.newVersusExisting.firstOrders.orders).toBeGreaterThan(0);
+  expect(customers.attribution.programs.every((program) => program.orders > 0)).toBe(true);
 }
 
 let databaseUrl: string;
@@ -478,18 +640,21 @@ describe("the roll-ups agree with the live queries", () => {
   test("after bulk writes", async () => {
     await writePopulation(300);
     await writeScoring();
+    await writeOrders();
     await expectRollupsToAgree();
   });
 
   test("after sends, opens, clicks, run ends, stage moves both ways and segment changes, one row at a time", async () => {
     await changeOneByOne(120);
     await changeScoringOneByOne(120);
+    await changeOrdersOneByOne(60);
     await expectRollupsToAgree();
   });
 
   test("after late facts, an email written before its run, a merge, an erasure and deletes", async () => {
     await lateScoring();
     await lateAndRemoved();
+    await orderFactsMovedAndRemoved();
     await expectRollupsToAgree();
   });
 
@@ -591,4 +756,58 @@ test("points and an MQL entry after them, written at the same time for one conta
 test("the store's connections run without JIT, which would cost the metric queries more than they run", async () => {
   const [setting] = await store.$queryRaw<Array<{ jit: string }>>`SHOW jit`;
   expect(setting?.jit).toBe("off");
+});
+
+test("a program email sent while a batch writes the order it credits waits for the batch, then credits the order", async () => {
+  const contactId = crypto.randomUUID();
+  await store.contact.create({ data: { id: contactId, email: "concurrent-buyer@example.com" } });
+  const placedAt = new Date("2026-10-15T12:00:00Z");
+  const run = programRun(
+    CART_RECOVERY_PROGRAM,
+    contactId,
+    "cartId/concurrent-cart",
+    new Date(placedAt.getTime() - 5 * HOUR_MS),
+  );
+  await store.enrollment.create({ data: run });
+  const email = await store.sendLedger.create({
+    data: ledgerRow(run.id, contactId, later(run.startedAt, 1)),
+  });
+  let sending: Promise<unknown> = Promise.resolve();
+  await store.$transaction(
+    async (tx) => {
+      await tx.order.create({
+        data: { id: "concurrent-order", contactId, cartId: "concurrent-cart", total: 42, placedAt },
+      });
+      // then() sends it now (a Prisma query runs when it is awaited).
+      sending = store.sendLedger
+        .update({
+          where: { id: email.id },
+          data: { status: "sent", sentAt: new Date(placedAt.getTime() - HOUR_MS) },
+        })
+        .then(() => undefined);
+      // The positive signal: the send is queued behind this transaction's lock on the contact.
+      await expect
+        .poll(
+          async () =>
+            (
+              await store.$queryRaw<Array<{ waiting: number }>>`
+                SELECT count(*)::int AS waiting FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SendLedger%'`
+            )[0]?.waiting,
+          { timeout: 10_000 },
+        )
+        .toBe(1);
+    },
+    { timeout: 20_000 },
+  );
+  await sending;
+  const october = PERIODS["October in UTC"] as ReportPeriod;
+  const [customers, customersLive] = await Promise.all([
+    customerMetrics(store, october),
+    customerMetrics(store, october, "live"),
+  ]);
+  expect(customers).toEqual(customersLive);
+  const [credited] = await store.$queryRaw<Array<{ program: string | null }>>`
+    SELECT program FROM "OrderFact" WHERE "orderId" = 'concurrent-order'`;
+  expect(credited?.program).toBe(CART_RECOVERY_PROGRAM);
 });
