@@ -15,10 +15,14 @@ import {
   type SegmentOrdersRow,
 } from "../../domain/analytics/customer-report.ts";
 import { periodBuckets, type ReportPeriod } from "../../domain/analytics/report-period.ts";
+import { HOUR_MS, rollupSpans } from "../../domain/analytics/rollup-spans.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { bucketLabel, periodEdges } from "./period-sql.ts";
-import { type MetricSource, metricSource } from "./rollup-sql.ts";
+import type { MetricSource } from "./rollup-sql.ts";
+
+/** The open end of "after the period": later than any fact. */
+const AFTER_EVERYTHING = new Date("9999-12-31T00:00:00Z");
 
 export async function customerMetrics(
   store: ContactStore,
@@ -26,17 +30,34 @@ export async function customerMetrics(
   source: MetricSource = "rollups",
 ): Promise<CustomerReport> {
   const { from, to } = periodEdges(period);
-  const rolledUp = metricSource(period, source) === "rollups";
+  const rolledUp = source === "rollups";
   const labelOf = (column: Prisma.Sql) =>
     Prisma.sql`CASE WHEN ${column} >= ${to} THEN ${AFTER_PERIOD_BUCKET} ELSE ${bucketLabel(column, period)} END`;
-  // Segment sizes now and per hour from the roll-ups, or counted from the memberships (the reference).
+  // Segment sizes now from the tally; movements per bucket (and after the period) from the hourly
+  // roll-up for the whole UTC hours, and from the memberships for the cut hours at the edges (a period
+  // ending now, a 10:30 edge, a half-hour zone's midnights), so the answer is exact for any period.
+  const spans = [
+    ...periodBuckets(period),
+    { start: period.to, end: AFTER_EVERYTHING, label: AFTER_PERIOD_BUCKET },
+  ].flatMap(({ start, end, label }) => rollupSpans(start, end, HOUR_MS).map((span) => ({ label, ...span })));
   const movementsRolledUp = Prisma.sql`
+    WITH spans AS (
+      SELECT * FROM json_to_recordset(${JSON.stringify(spans)}::json)
+        AS s(label text, start timestamp, "end" timestamp, "rolledUp" boolean)
+    )
     SELECT segment, 'current' AS kind, NULL AS bucket, sum(memberships)::int AS memberships
     FROM "SegmentTally" GROUP BY segment HAVING sum(memberships) <> 0
     UNION ALL
-    SELECT segment, kind, ${labelOf(Prisma.sql`hour`)} AS bucket, sum(memberships)::int
-    FROM "SegmentMovementHourly" WHERE hour >= ${from} AND memberships <> 0
-    GROUP BY segment, kind, 3 HAVING sum(memberships) <> 0`;
+    SELECT segment, kind, label, sum(memberships)::int FROM (
+      SELECT h.segment, h.kind, s.label, h.memberships
+      FROM spans s JOIN "SegmentMovementHourly" h ON s."rolledUp" AND h.hour >= s.start AND h.hour < s."end"
+      UNION ALL
+      SELECT m.segment, 'entered', s.label, 1
+      FROM spans s JOIN "SegmentMembership" m ON NOT s."rolledUp" AND m."enteredAt" >= s.start AND m."enteredAt" < s."end"
+      UNION ALL
+      SELECT m.segment, 'left', s.label, 1
+      FROM spans s JOIN "SegmentMembership" m ON NOT s."rolledUp" AND m."leftAt" >= s.start AND m."leftAt" < s."end"
+    ) moved GROUP BY segment, kind, label HAVING sum(memberships) <> 0`;
   const movementsLive = Prisma.sql`
     SELECT segment, 'current' AS kind, NULL AS bucket, count(*)::int AS memberships
     FROM "SegmentMembership" WHERE "leftAt" IS NULL GROUP BY segment

@@ -16,7 +16,6 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { customerMetrics } from "../../activities/analytics/customer-metrics.ts";
 import { funnelMetrics } from "../../activities/analytics/funnel-metrics.ts";
-import { metricSource } from "../../activities/analytics/rollup-sql.ts";
 import { scoringMetrics } from "../../activities/analytics/scoring-metrics.ts";
 import { sequenceMetrics } from "../../activities/analytics/sequence-metrics.ts";
 import { eraseContact } from "../../activities/contacts/contact-erasure.ts";
@@ -66,17 +65,10 @@ const PERIODS: Record<string, ReportPeriod> = {
   "New York across the DST change, weekly": period("2026-10-20", "2026-11-20", "America/New_York", "week"),
   "all three months and after, weekly": period("2026-09-01", "2026-12-31", "Europe/Rome", "week"),
   "a period ending at a whole hour mid-afternoon": period("2026-09-10T00:00Z", "2026-10-02T15:00Z", "UTC"),
-  // Not whole hours: the hourly segment movements are left for the facts, the daily roll-ups still serve.
+  // Not whole hours: the cut hours are read from the facts, the whole ones from the roll-ups.
   "October in Kolkata (UTC+05:30)": period("2026-10-01", "2026-10-31", "Asia/Kolkata"),
   "edges at 10:30 and 17:45": period("2026-09-20T10:30Z", "2026-10-12T17:45Z", "UTC"),
 };
-const HOURLY_ROLLUPS_COVER = [
-  "October in UTC",
-  "October in Rome",
-  "New York across the DST change, weekly",
-  "all three months and after, weekly",
-  "a period ending at a whole hour mid-afternoon",
-];
 
 function ledgerRow(enrollmentId: string, contactId: string, createdAt: Date) {
   ledgerKey += 1;
@@ -595,7 +587,6 @@ async function orderFactsMovedAndRemoved() {
 
 async function expectRollupsToAgree() {
   for (const [name, p] of Object.entries(PERIODS)) {
-    expect(metricSource(p), name).toBe(HOURLY_ROLLUPS_COVER.includes(name) ? "rollups" : "live");
     const [sequences, sequencesLive] = await Promise.all([
       sequenceMetrics(store, p),
       sequenceMetrics(store, p, "live"),
@@ -703,12 +694,6 @@ describe("the roll-ups agree with the live queries", () => {
     const ranks = await store.$queryRaw<Array<{ rank: number | null }>>`
       SELECT funnel_stage_rank(stage) AS rank FROM unnest(${[...LIFECYCLE_STAGES, "unknown"]}::text[]) AS stage`;
     expect(ranks.map((row) => row.rank)).toEqual([...LIFECYCLE_STAGES.map((_, index) => index + 1), null]);
-  });
-
-  test("a period whose edge is not a whole hour, or a zone with a half-hour offset, is answered live", () => {
-    expect(metricSource(period("2026-10-01T10:30Z", "2026-10-31", "UTC"))).toBe("live");
-    expect(metricSource(period("2026-10-01", "2026-10-31", "Asia/Kolkata"))).toBe("live");
-    expect(metricSource(PERIODS["October in Rome"] as ReportPeriod, "live")).toBe("live");
   });
 });
 
