@@ -160,4 +160,6 @@ export const NOT_ABOUT_THE_PERSON: Readonly<Record<string, string>> = {
   ContactErasure: "the audit entry of an erasure: the contact id, a time and counts",
   StageVisit:
     "derived by triggers from the contact's stage changes (exported and kept as they are): stages and times",
+  OrderFact:
+    "derived by triggers from the contact's orders (exported; erasure keeps them without their items): segment, order times, totals, the credited program",
 };
