@@ -15,7 +15,7 @@ import {
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { periodEdges } from "./period-sql.ts";
-import { type MetricSource, wholeUtcDays } from "./rollup-sql.ts";
+import { type MetricSource, wholeDaySplit } from "./rollup-sql.ts";
 
 export async function scoringMetrics(
   store: ContactStore,
@@ -53,15 +53,9 @@ async function live(store: ContactStore, period: ReportPeriod): Promise<ScoreDri
 }
 
 async function rolledUp(store: ContactStore, period: ReportPeriod): Promise<ScoreDriverReport> {
-  const { from, to } = periodEdges(period);
-  const days = wholeUtcDays(period);
-  const dayFrom = Prisma.sql`${days?.first.toISOString()}::timestamp`;
-  const dayTo = Prisma.sql`${days?.end.toISOString()}::timestamp`;
-  /** The entries the snapshots answer for: the period outside its whole days. */
-  const atEdges = (column: Prisma.Sql) =>
-    days
-      ? Prisma.sql`((${column} >= ${from} AND ${column} < ${dayFrom}) OR (${column} >= ${dayTo} AND ${column} < ${to}))`
-      : Prisma.sql`${column} >= ${from} AND ${column} < ${to}`;
+  const { from } = periodEdges(period);
+  // The snapshots answer for the entries outside the period's whole days.
+  const { days, dayFrom, dayTo, outsideWholeDays: atEdges } = wholeDaySplit(period);
   const entryAtEdges = atEdges(Prisma.sql`e."enteredAt"`);
   const first = Prisma.sql`(e."previousEnteredAt" IS NULL OR e."previousEnteredAt" < ${from})`;
   /** Entries in the whole days whose contact entered earlier in the period: they count, but not as firsts. */

@@ -17,7 +17,7 @@ import {
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 import { periodEdges } from "./period-sql.ts";
-import { type MetricSource, wholeUtcDays } from "./rollup-sql.ts";
+import { type MetricSource, wholeDaySplit } from "./rollup-sql.ts";
 
 export async function sequenceMetrics(
   store: ContactStore,
@@ -25,14 +25,13 @@ export async function sequenceMetrics(
   source: MetricSource = "rollups",
 ): Promise<SequenceVersionReport[]> {
   const { from, to } = periodEdges(period);
-  const days = source === "rollups" ? wholeUtcDays(period) : null;
-  const dayFrom = Prisma.sql`${days?.first.toISOString()}::timestamp`;
-  const dayTo = Prisma.sql`${days?.end.toISOString()}::timestamp`;
-  /** The facts read directly: started in the period, outside its whole days when the roll-ups have those. */
-  const factsStarted = (column: Prisma.Sql) =>
-    days
-      ? Prisma.sql`((${column} >= ${from} AND ${column} < ${dayFrom}) OR (${column} >= ${dayTo} AND ${column} < ${to}))`
-      : Prisma.sql`${column} >= ${from} AND ${column} < ${to}`;
+  // The facts read directly: started in the period, outside its whole days when the roll-ups have those.
+  const {
+    days,
+    dayFrom,
+    dayTo,
+    outsideWholeDays: factsStarted,
+  } = wholeDaySplit(period, source === "rollups");
   // When the period ends mid-day (a local midnight elsewhere than UTC), the roll-ups cannot say whether
   // an outcome on that last day came before the end: those come from the facts. At a UTC midnight, an
   // outcome on the day after is simply after the end.
