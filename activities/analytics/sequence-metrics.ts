@@ -77,6 +77,15 @@ export async function sequenceMetrics(
       FROM "SendStepDaily" WHERE "createdDay" >= ${dayFrom} AND "createdDay" < ${dayTo} AND emails <> 0
       ${endsMidDay ? sendsOnLastDay : Prisma.empty}`
     : Prisma.empty;
+  // Each run's first deferral of each step: kept by a trigger (StepDeferral), or found in the decisions.
+  const firstDeferrals =
+    source === "rollups"
+      ? Prisma.sql`"StepDeferral"`
+      : Prisma.sql`(
+          SELECT e."sequenceKey", e."sequenceVersion", d."stepId", min(d."decidedAt") AS "firstDeferredAt"
+          FROM "SendDecision" d JOIN "Enrollment" e ON e.id = d."enrollmentId"
+          WHERE d.decision = 'defer' GROUP BY d."enrollmentId", 1, 2, 3
+        ) decisions`;
   const [outcomes, steps, unsubscribes] = await Promise.all([
     store.$queryRaw<EnrollmentOutcomeRow[]>`
       SELECT "sequenceKey", "sequenceVersion", outcome, "exitReason", sum(runs)::int AS runs FROM (
@@ -87,8 +96,9 @@ export async function sequenceMetrics(
         ${rolledRuns}
       ) runs
       GROUP BY 1, 2, 3, 4 HAVING sum(runs) <> 0`,
-    // A step counts as deferred once per run however often the sending rules put it off; a step
-    // deferred in the period but not yet attempted still shows, with no sends.
+    // A step counts as deferred once per run however often the sending rules put it off, in the period
+    // of its first deferral; a step deferred in the period but not yet attempted still shows, with no
+    // sends.
     store.$queryRaw<EmailStepRow[]>`
       WITH sends AS (
         SELECT "sequenceKey", "sequenceVersion", "stepId", min("templateKey") AS "templateKey", min(first) AS first,
@@ -109,10 +119,9 @@ export async function sequenceMetrics(
         GROUP BY 1, 2, 3 HAVING sum(attempted) <> 0
       ),
       deferrals AS (
-        SELECT e."sequenceKey", e."sequenceVersion", d."stepId", min(d."decidedAt") AS first,
-          count(DISTINCT d."enrollmentId")::int AS deferred
-        FROM "SendDecision" d JOIN "Enrollment" e ON e.id = d."enrollmentId"
-        WHERE d.decision = 'defer' AND d."decidedAt" >= ${from} AND d."decidedAt" < ${to}
+        SELECT "sequenceKey", "sequenceVersion", "stepId", min("firstDeferredAt") AS first, count(*)::int AS deferred
+        FROM ${firstDeferrals}
+        WHERE "firstDeferredAt" >= ${from} AND "firstDeferredAt" < ${to}
         GROUP BY 1, 2, 3
       )
       SELECT "sequenceKey", "sequenceVersion", "stepId", coalesce(s."templateKey", '') AS "templateKey",

@@ -1,6 +1,7 @@
 // Program effectiveness per sequence version and email step. Runs are the enrollments that started in
 // the period, each with its outcome as of the period's end; email counts are the sends attempted in
-// the period, and deferrals the sending-rules decisions taken in the period; an unsubscribe is
+// the period, and a run's deferral of a step counts in the period of its first deferral (so counts of
+// consecutive periods add up); an unsubscribe is
 // credited to the last email the contact was sent before it.
 import { rate } from "./rates.ts";
 
@@ -24,7 +25,7 @@ export interface EmailStepRow {
   templateKey: string;
   attempted: number;
   sent: number;
-  /** Runs whose send of this step the sending rules put off in the period (SendDecision `defer`). */
+  /** Runs whose send of this step the sending rules first put off in the period (SendDecision `defer`). */
   deferred: number;
   suppressed: number;
   bounced: number;

@@ -10,6 +10,8 @@
 // roll-ups for every period, the cut hours of the Kolkata and 10:30 ones from the visits.
 // Scoring: points before and after MQL entries, contacts reaching MQL twice, late points, entries moved
 // or removed, and a merge moving a ghost's points to the contact.
+// Deferrals: steps put off again and again in one statement and one at a time, some dated before the
+// step's first, and the runs of a deleted contact (their deferrals go with them).
 // Orders too: late ones before a buyer's first, buyers changing segment, program emails sent or deleted
 // that credit orders already stored, program runs written after their emails or deleted, a real merge.
 import pg from "pg";
@@ -81,6 +83,24 @@ function ledgerRow(enrollmentId: string, contactId: string, createdAt: Date) {
     toAddress: "someone@example.com",
     messageId: `rollup-test-message-${ledgerKey}`,
     createdAt,
+  };
+}
+
+function sendDecision(
+  run: { id: string; contactId: string },
+  stepId: string,
+  attempt: number,
+  decision: string,
+  decidedAt: Date,
+) {
+  return {
+    contactId: run.contactId,
+    enrollmentId: run.id,
+    stepId,
+    attempt,
+    category: "marketing",
+    decision,
+    decidedAt,
   };
 }
 
@@ -166,6 +186,25 @@ async function writePopulation(contacts: number) {
     }),
   );
   await store.enrollment.createMany({ data: runs });
+  // Sending-rules decisions: a step put off once or again and again (its attempts across days), then sent
+  // or dropped; written in one statement, so one trigger call sees several deferrals of the same step.
+  await store.sendDecision.createMany({
+    data: runs.flatMap((run) =>
+      STEPS.filter(() => random() < 0.4).flatMap((stepId) => {
+        let decidedAt = later(run.startedAt, 24 * 5);
+        return Array.from({ length: 1 + Math.floor(random() * 3) }, (_, attempt) => {
+          decidedAt = later(decidedAt, 24 * 3);
+          return sendDecision(
+            run,
+            stepId,
+            attempt + 1,
+            pick(["defer", "defer", "send", "expire"]),
+            decidedAt,
+          );
+        });
+      }),
+    ),
+  });
   await store.sendLedger.createMany({
     data: runs.flatMap((run) =>
       Array.from({ length: 1 + Math.floor(random() * 3) }, () =>
@@ -208,6 +247,16 @@ async function changeOneByOne(changes: number) {
         steps: [],
       },
     });
+  }
+  // Deferrals one at a time: another attempt of a step already decided, some dated before its first one
+  // (a clock behind), and a first deferral of a step that had none.
+  const decided = await store.sendDecision.findMany({ take: changes, orderBy: { id: "asc" } });
+  for (const [i, earlier] of decided.entries()) {
+    const run = { id: earlier.enrollmentId, contactId: earlier.contactId };
+    const at =
+      i % 3 === 0 ? new Date(earlier.decidedAt.getTime() - 3_600_000) : later(earlier.decidedAt, 24 * 4);
+    await store.sendDecision.create({ data: sendDecision(run, earlier.stepId, 100 + i, "defer", at) });
+    await store.sendDecision.create({ data: sendDecision(run, "email-late", 1 + i, "defer", someTime()) });
   }
   for (let i = 0; i < changes; i++) {
     const id = pick(contactIds);
@@ -607,6 +656,8 @@ async function expectRollupsToAgree() {
   const october = PERIODS["October in UTC"] as ReportPeriod;
   const programs = await sequenceMetrics(store, october);
   expect(programs.length).toBeGreaterThan(0);
+  const deferred = programs.flatMap((program) => program.emailSteps).map((step) => step.deferred);
+  expect(Math.max(...deferred)).toBeGreaterThan(0);
   const funnel = await funnelMetrics(store, october);
   expect(JSON.stringify(funnel.stages)).toMatch(/"contactsNow":[1-9]/);
   await expectScoringRollupsToAgree();

@@ -251,11 +251,12 @@ async function writeFixture() {
       send("R7", "send-thanks", "A", "2026-11-05T12:00:00Z", "sent"),
     ],
   });
-  // Sending-rules decisions: a step counts as deferred once per run in the period. R1's reminder was
-  // put off once, R2's twice (one run), R4's at 11-30 23:30Z (Rome 12-01, after the period), R5's in
-  // October; R3's incentive was put off before its run exited (never attempted) and R7's review is
-  // still waiting: a step with deferrals and no send. R4's expired incentive is not a deferral (and
-  // no step of its own).
+  // Sending-rules decisions: a step counts as deferred once per run, in the period of its first
+  // deferral. R1's reminder was put off once, R2's twice (one run), R4's at 11-30 23:30Z (Rome 12-01,
+  // after the period), R5's in October; R5's incentive first on the last evening of October in Rome
+  // (10-31 22:30Z) and again on November 1st, so it counts in October only; R3's incentive was put off
+  // before its run exited (never attempted) and R7's review is still waiting: a step with deferrals and
+  // no send. R4's expired incentive is not a deferral (and no step of its own).
   const decision = (
     enrollmentId: string,
     stepId: string,
@@ -283,6 +284,8 @@ async function writeFixture() {
       decision("R2", "send-reminder", "B", 3, "send", "2026-11-04T10:00:00Z"),
       decision("R4", "send-reminder", "D", 1, "defer", "2026-11-30T23:30:00Z"),
       decision("R5", "send-reminder", "E", 1, "defer", "2026-10-20T09:30:00Z"),
+      decision("R5", "send-incentive", "E", 1, "defer", "2026-10-31T22:30:00Z"),
+      decision("R5", "send-incentive", "E", 2, "defer", "2026-11-01T07:00:00Z"),
       decision("R3", "send-incentive", "C", 1, "defer", "2026-11-07T08:00:00Z"),
       decision("R4", "send-incentive", "D", 1, "expire", "2026-11-30T00:30:00Z"),
       decision("R7", "send-review", "A", 1, "defer", "2026-11-06T12:00:00Z"),
@@ -496,6 +499,17 @@ describe("sequences", () => {
       ["send-review", 0, 1],
     ]);
     expect(welcome.emailSteps[0].deferred).toBe(0);
+  });
+
+  test("a step put off on both sides of a month's end counts in the month of its first deferral", async () => {
+    const { sequences } = await metrics("sequences", "from=2026-10-01&to=2026-10-31&tz=Europe/Rome");
+    const cart = sequences.find((row: any) => row.sequenceKey === "cart-recovery");
+    // R5 alone started in October: its reminder deferred and sent, its incentive deferred (10-31 22:30Z).
+    expect(cart).toMatchObject({ enrolled: 1 });
+    expect(cart.emailSteps.map((step: any) => [step.stepId, step.attempted, step.deferred])).toEqual([
+      ["send-reminder", 1, 1],
+      ["send-incentive", 0, 1],
+    ]);
   });
 
   test("an empty period has no programs", async () => {
