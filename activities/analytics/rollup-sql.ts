@@ -5,13 +5,12 @@
 // (domain/analytics/rollup-spans.ts); the daily roll-ups serve the period's whole UTC days, the facts
 // the rest. Either way every period is answered exactly.
 import type { ReportPeriod } from "../../domain/analytics/report-period.ts";
+import { DAY_MS } from "../../domain/analytics/rollup-spans.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { periodEdges } from "./period-sql.ts";
 
 /** Where a metric reads its facts: the roll-ups, or the fact tables themselves (the reference). */
 export type MetricSource = "rollups" | "live";
-
-const DAY_MS = 86_400_000;
 
 /** The whole UTC days inside the period, [first, end); null when there is none. */
 export function wholeUtcDays(period: ReportPeriod): { first: Date; end: Date } | null {
