@@ -4,8 +4,10 @@
 // Runs and emails come from the daily roll-ups (EnrollmentDaily, SendStepDaily) for the period's whole
 // UTC days and from the facts for the rest: the partial days at its edges, and the outcomes (a run's
 // end, a send, an open, a click) that came on the day the period ends in, where a day's roll-up cannot
-// say whether they came before the end. With source "live", or a period shorter than a whole day, all
-// of it comes from the facts.
+// say whether they came before the end. Deferrals and unsubscribes come from the facts triggers keep
+// per run step (StepDeferral) and per unsubscribed contact (UnsubscribeCredit). A period shorter than a
+// whole day reads runs and emails from the facts; with source "live" everything is computed from the
+// runs, emails, decisions and contacts themselves (the reference).
 import type { ReportPeriod } from "../../domain/analytics/report-period.ts";
 import {
   type EmailStepRow,
@@ -86,6 +88,22 @@ export async function sequenceMetrics(
           FROM "SendDecision" d JOIN "Enrollment" e ON e.id = d."enrollmentId"
           WHERE d.decision = 'defer' GROUP BY d."enrollmentId", 1, 2, 3
         ) decisions`;
+  // Each unsubscribe with the email it is credited to: kept by triggers (UnsubscribeCredit), or found
+  // as the last sequence email the contact was sent before it.
+  const unsubscribeCredits =
+    source === "rollups"
+      ? Prisma.sql`"UnsubscribeCredit"`
+      : Prisma.sql`(
+          SELECT c."unsubscribedAt", e."sequenceKey", e."sequenceVersion", last."stepId"
+          FROM "Contact" c
+          CROSS JOIN LATERAL (
+            SELECT l."enrollmentId", l."stepId" FROM "SendLedger" l
+            WHERE l."contactId" = c.id AND l.status = 'sent' AND l."sentAt" <= c."unsubscribedAt"
+            ORDER BY l."sentAt" DESC, l.id DESC LIMIT 1
+          ) last
+          JOIN "Enrollment" e ON e.id = last."enrollmentId"
+          WHERE last."stepId" IS NOT NULL
+        ) unsubscribes`;
   const [outcomes, steps, unsubscribes] = await Promise.all([
     store.$queryRaw<EnrollmentOutcomeRow[]>`
       SELECT "sequenceKey", "sequenceVersion", outcome, "exitReason", sum(runs)::int AS runs FROM (
@@ -131,15 +149,9 @@ export async function sequenceMetrics(
       FROM sends s FULL JOIN deferrals d USING ("sequenceKey", "sequenceVersion", "stepId")
       ORDER BY 1, 2, least(s.first, d.first)`,
     store.$queryRaw<UnsubscribeRow[]>`
-      SELECT e."sequenceKey", e."sequenceVersion", last."stepId", count(*)::int AS unsubscribed
-      FROM "Contact" c
-      CROSS JOIN LATERAL (
-        SELECT l."enrollmentId", l."stepId" FROM "SendLedger" l
-        WHERE l."contactId" = c.id AND l.status = 'sent' AND l."sentAt" <= c."unsubscribedAt"
-        ORDER BY l."sentAt" DESC, l.id DESC LIMIT 1
-      ) last
-      JOIN "Enrollment" e ON e.id = last."enrollmentId"
-      WHERE c."unsubscribedAt" >= ${from} AND c."unsubscribedAt" < ${to} AND last."stepId" IS NOT NULL
+      SELECT "sequenceKey", "sequenceVersion", "stepId", count(*)::int AS unsubscribed
+      FROM ${unsubscribeCredits}
+      WHERE "unsubscribedAt" >= ${from} AND "unsubscribedAt" < ${to}
       GROUP BY 1, 2, 3`,
   ]);
   return sequenceReport({ outcomes, steps, unsubscribes });

@@ -162,4 +162,6 @@ export const NOT_ABOUT_THE_PERSON: Readonly<Record<string, string>> = {
     "derived by triggers from the contact's stage changes (exported and kept as they are): stages and times",
   OrderFact:
     "derived by triggers from the contact's orders (exported; erasure keeps them without their items): segment, order times, totals, the credited program",
+  UnsubscribeCredit:
+    "derived by triggers from the contact's unsubscribe time and emails (both exported and kept): that time and the program email it is credited to",
 };

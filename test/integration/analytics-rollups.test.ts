@@ -10,6 +10,8 @@
 // roll-ups for every period, the cut hours of the Kolkata and 10:30 ones from the visits.
 // Scoring: points before and after MQL entries, contacts reaching MQL twice, late points, entries moved
 // or removed, and a merge moving a ghost's points to the contact.
+// Unsubscribes: contacts unsubscribed before their emails were written and sent, or one at a time after,
+// a credited email unsent, a credited run deleted, a credited email written before its run.
 // Deferrals: steps put off again and again in one statement and one at a time, some dated before the
 // step's first, and the runs of a deleted contact (their deferrals go with them).
 // Orders too: late ones before a buyer's first, buyers changing segment, program emails sent or deleted
@@ -154,6 +156,8 @@ async function writePopulation(contacts: number) {
       segment: pick(SEGMENTS),
       orderCount: orders,
       totalRevenue: orders * (10 + Math.floor(random() * 90)),
+      // Unsubscribed before their emails are written and sent (the sends below credit it).
+      unsubscribedAt: random() < 0.25 ? someTime() : null,
     };
   });
   await store.contact.createMany({ data: rows });
@@ -257,6 +261,13 @@ async function changeOneByOne(changes: number) {
       i % 3 === 0 ? new Date(earlier.decidedAt.getTime() - 3_600_000) : later(earlier.decidedAt, 24 * 4);
     await store.sendDecision.create({ data: sendDecision(run, earlier.stepId, 100 + i, "defer", at) });
     await store.sendDecision.create({ data: sendDecision(run, "email-late", 1 + i, "defer", someTime()) });
+  }
+  // Unsubscribes one at a time, after some of the contact's emails were sent.
+  for (let i = 0; i < changes / 4; i++) {
+    await store.contact.updateMany({
+      where: { id: pick(contactIds), unsubscribedAt: null },
+      data: { unsubscribedAt: someTime(), marketingConsent: false },
+    });
   }
   for (let i = 0; i < changes; i++) {
     const id = pick(contactIds);
@@ -362,6 +373,33 @@ async function lateAndRemoved() {
     cancel: async () => false,
   });
   expect(erased.status).toBe("erased");
+  // An unsubscribe's credited email unsent (a bounce report) and another's run deleted: each credit
+  // moves to the email before or goes.
+  const credited = await store.$queryRaw<Array<{ ledgerId: bigint; enrollmentId: string }>>`
+    SELECT l.id AS "ledgerId", l."enrollmentId" FROM "Contact" c
+    CROSS JOIN LATERAL (SELECT id, "enrollmentId" FROM "SendLedger" WHERE "contactId" = c.id AND status = 'sent'
+      AND "sentAt" <= c."unsubscribedAt" ORDER BY "sentAt" DESC, id DESC LIMIT 1) l
+    WHERE c."unsubscribedAt" IS NOT NULL ORDER BY c.id LIMIT 2`;
+  expect(credited).toHaveLength(2);
+  await store.sendLedger.update({ where: { id: credited[0]?.ledgerId }, data: { status: "bounced" } });
+  await store.enrollment.delete({ where: { id: credited[1]?.enrollmentId } });
+  // An email sent to an unsubscribed contact, written before its run.
+  const [unsubscribed] = await store.contact.findMany({ where: { unsubscribedAt: { not: null } }, take: 1 });
+  const lateRun = "rollup-run-credited-after-its-email";
+  const lateSentAt = new Date((unsubscribed?.unsubscribedAt?.getTime() ?? START) - 60_000);
+  await store.sendLedger.create({
+    data: { ...ledgerRow(lateRun, unsubscribed?.id ?? "", lateSentAt), status: "sent", sentAt: lateSentAt },
+  });
+  await store.enrollment.create({
+    data: {
+      id: lateRun,
+      sequenceKey: "nurture-lead",
+      sequenceVersion: 1,
+      contactId: unsubscribed?.id ?? "",
+      entryKey: "late",
+      startedAt: new Date(lateSentAt.getTime() - 60_000),
+    },
+  });
   const someEmails = await store.sendLedger.findMany({ take: 7, orderBy: { id: "asc" } });
   await store.sendLedger.deleteMany({ where: { id: { in: someEmails.map((email) => email.id) } } });
   // A contact deleted outright (as contact resolution deletes orphans): its runs and memberships cascade.
@@ -658,6 +696,8 @@ async function expectRollupsToAgree() {
   expect(programs.length).toBeGreaterThan(0);
   const deferred = programs.flatMap((program) => program.emailSteps).map((step) => step.deferred);
   expect(Math.max(...deferred)).toBeGreaterThan(0);
+  const unsubscribed = programs.flatMap((program) => program.emailSteps).map((step) => step.unsubscribed);
+  expect(Math.max(...unsubscribed)).toBeGreaterThan(0);
   const funnel = await funnelMetrics(store, october);
   expect(JSON.stringify(funnel.stages)).toMatch(/"contactsNow":[1-9]/);
   await expectScoringRollupsToAgree();
