@@ -28,13 +28,13 @@ const SMTP_CONNECTIONS = 5;
 const ROUNDS = 5;
 const TEMPLATE = "welcome";
 const MAIL_FROM = "Lumen Analytics <hello@lumen.example>";
-// The run before the send path's statements moved from Prisma to the store's pg pool (2026-12-02 05:14,
-// this machine, load average 4.6, 3 rounds; 32% of raw): kept so the section shows what the change
-// bought next to the figures of the current run.
+// The run before the claim counted the first attempt, the sent marks were batched and the claim
+// prepared (2026-12-02 19:40, this machine, load average 2.1 to 3.0, 5 rounds; 52% of raw): kept so the
+// section shows what the change bought next to the figures of the current run.
 const BEFORE = {
-  fullPath: "228/s (rounds: 236, 228, 126)",
-  raw: "720/s (rounds: 1159, 720, 424)",
-  uncached: "274/s (rounds: 551, 253, 274)",
+  fullPath: "252/s (rounds: 252, 305, 217, 246, 254)",
+  raw: "482/s (rounds: 552, 421, 482, 445, 487)",
+  uncached: "202/s (rounds: 247, 180, 202, 179, 293)",
 };
 
 /** Runs `count` tasks with at most `concurrency` in flight; returns tasks per second. */
@@ -148,16 +148,18 @@ async function main(): Promise<void> {
       `| (c) uncached MJML render of the same template (\`mjml2html\`, one at a time) | ${BEFORE.uncached} | ${fmt(uncached)} |`,
       "",
       `The full path reaches ${((median(fullPath) / median(raw)) * 100).toFixed(0)}% of the raw SMTP rate (rounds side by side: ${fullPath.map((value, round) => `${((value / (raw[round] ?? value)) * 100).toFixed(0)}%`).join(", ")}),`,
-      "up from 32% before this change (44% on 2026-11-23, 18% before that). (b) and (c) do not run the",
-      "changed code: they differ between the runs only with the load on the machine, so the share of (b) is",
-      "the fairer comparison. Each message makes three statements, now through the store's own pg pool",
-      "(`sqlPool`, prisma/client.ts) instead of Prisma's JavaScript query engine, which costs about four",
-      "times the CPU per statement (measured here beside pg, 20 in flight: ~4,300 against ~16,000",
-      "statements/s): one reads the sequence's category, the contact and its suppression entry and inserts",
-      "the ledger row (a retry gets the existing one; the category was a fourth statement before), one",
-      "records the attempt and subject before the SMTP send, one marks the row sent after it. The first two",
-      "commit without waiting for the WAL flush: the synchronous sent mark flushes them before a send counts",
-      "as sent (activities/email/sequence-email-activities.ts says why that loses nothing). The active version of each",
+      "against 52% before this change (32% before the send path left Prisma's query engine). (b) and (c) do",
+      "not run the changed code: they differ between the runs only with the load on the machine, so the share",
+      "of (b) is the fairer comparison. A first attempt makes one statement of its own through the store's pg",
+      "pool (`sqlPool`, prisma/client.ts), prepared once per connection: it reads the sequence's category, the",
+      "contact and its suppression entry and inserts the ledger row with the attempt counted (a retry gets the",
+      "existing row and counts its attempt in a second statement). After the SMTP send the row is marked sent",
+      "with its subject, in one statement for all the sends that finished while the previous batch was being",
+      "written (activities/email/sent-marks.ts): a burst shares the statement, the roll-up triggers and the",
+      "WAL flush. The claim commits without waiting for the flush: the synchronous sent mark flushes it before",
+      "a send counts as sent (activities/email/sequence-email-activities.ts says why that loses nothing).",
+      "An insert writes 5 index entries (the indexes on sentAt, firstOpenedAt and firstClickedAt skip rows",
+      "without the time, the unused unique index on messageId is gone), a sent mark 6. The active version of each",
       `template key is reused for ${ttl} (\`ACTIVE_VERSION_TTL_MS\`, activities/email/template-catalog.ts), so a`,
       `newly published version applies to sends starting at most ${ttl} later. An uncached MJML render costs`,
       `${(1000 / median(uncached)).toFixed(1)} ms of CPU; the compile cache leaves only the Handlebars fill per message`,

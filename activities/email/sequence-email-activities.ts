@@ -35,6 +35,7 @@ import {
 import type { TrackingLinks } from "../tracking/tracking-links.ts";
 import { withCommerceData } from "./commerce-template-data.ts";
 import type { SendAttempt } from "./send-attempt.ts";
+import { createSentMarks } from "./sent-marks.ts";
 import type { SmtpHealth } from "./smtp-health.ts";
 import { buildMarketingHeaders } from "./smtp-transport.ts";
 import type { ResolvedTemplate, TemplateCatalog } from "./template-catalog.ts";
@@ -102,10 +103,11 @@ async function whileHeartbeating<T>(attempt: SendAttempt | undefined, work: () =
 
 /**
  * Commits the statement it is part of without waiting for the WAL flush (`synchronous_commit` off for
- * that transaction only). For the claim and the attempt mark: the sent mark commits synchronously, and
- * flushing its commit record flushes every earlier one, so both are durable before a send counts as
- * sent. A database crash before that loses no more than a crash before those statements would: the
- * retry claims again and sends, as it would anyway, and the attempt count is one lower.
+ * that transaction only). For the claim and a retry's attempt count: the sent mark commits
+ * synchronously (sent-marks.ts), and flushing its commit record flushes every earlier one, so both are
+ * durable before a send counts as sent. A database crash before that loses no more than a crash before
+ * those statements would: the retry claims again and sends, as it would anyway, and the attempt count
+ * is one lower.
  */
 const RELAX_COMMIT = "set_config('synchronous_commit', 'off', true)";
 
@@ -129,6 +131,8 @@ interface ClaimRow {
   segment: string;
   /** int8, as pg returns it. */
   ledgerId: string | null;
+  /** The row is this claim's own: inserted with this attempt already counted. */
+  counted: boolean | null;
   status: string | null;
   messageId: string | null;
   error: string | null;
@@ -139,6 +143,7 @@ interface ClaimRow {
 export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
   const { store, transport, templates, logger } = deps;
   const pool = sqlPool(store);
+  const markSent = createSentMarks(pool);
   const now = deps.now ?? (() => new Date());
 
   function expiryReason(input: SendSequenceEmailInput, attempt: SendAttempt | undefined): string | null {
@@ -166,15 +171,17 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
   }
 
   // One round trip through the store's pg pool (Prisma's per-query cost made the send path slow,
-  // BENCHMARKS.md, "Email delivery"): the category of the sequence the enrollment runs, the contact and
-  // its suppression entry, and the ledger row inserted before any send (a retry gets the existing one).
+  // BENCHMARKS.md, "Email delivery"), a prepared statement each connection plans once: the category
+  // of the sequence the enrollment runs, the contact and its suppression entry, and the ledger row
+  // inserted before any send, with its first attempt counted (a retry gets the existing row, uncounted).
   // The version an enrollment runs is immutable, so its category never changes under a run; a send that
   // belongs to no enrollment counts as marketing. A marketing template in a transactional sequence is
   // refused before anything is written: the insert is conditional on it.
   async function claim(input: SendSequenceEmailInput, template: ResolvedTemplate): Promise<ClaimRow> {
     const messageId = deriveMessageId(input.ledgerKey, senderDomain);
-    const { rows } = await pool.query<ClaimRow>(
-      `WITH relaxed AS (SELECT ${RELAX_COMMIT}), sequence AS (
+    const { rows } = await pool.query<ClaimRow>({
+      name: "send-ledger-claim",
+      text: `WITH relaxed AS (SELECT ${RELAX_COMMIT}), sequence AS (
         SELECT v.definition->>'category' AS category
         FROM "Enrollment" e
         JOIN "SequenceVersion" v ON v."sequenceKey" = e."sequenceKey" AND v.version = e."sequenceVersion"
@@ -184,22 +191,22 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         FROM "Contact" WHERE id = $1::uuid
       ), inserted AS (
         INSERT INTO "SendLedger"
-          ("businessKey", "enrollmentId", "stepId", "contactId", "templateKey", "templateVersion", "toAddress", "messageId")
-        SELECT $2::text, $3::text, $4::text, id, $5::text, $6::int, email, $7::text
+          ("businessKey", "enrollmentId", "stepId", "contactId", "templateKey", "templateVersion", "toAddress", "messageId", attempts)
+        SELECT $2::text, $3::text, $4::text, id, $5::text, $6::int, email, $7::text, 1
         FROM contact
         WHERE email IS NOT NULL
           AND NOT ($8::text <> 'transactional' AND (SELECT category FROM sequence) IS NOT DISTINCT FROM 'transactional')
         ON CONFLICT DO NOTHING
-        RETURNING id, status, "messageId", error
+        RETURNING id, true AS counted, status, "messageId", error
       ), ledger AS (
-        SELECT id, status, "messageId", error FROM inserted
+        SELECT id, counted, status, "messageId", error FROM inserted
         UNION ALL
-        SELECT id, status, "messageId", error FROM "SendLedger"
+        SELECT id, false, status, "messageId", error FROM "SendLedger"
         WHERE "businessKey" = $2::text AND NOT EXISTS (SELECT 1 FROM inserted)
       )
       SELECT (SELECT category FROM sequence) AS category,
         c.id::text AS id, c.email, c.name, c.properties, c."marketingConsent", c."unsubscribedAt", c.segment,
-        l.id::text AS "ledgerId", l.status, l."messageId", l.error,
+        l.id::text AS "ledgerId", l.counted, l.status, l."messageId", l.error,
         lower(btrim(c.email)) AS "suppressionKey",
         (SELECT s.reason FROM "Suppression" s
          WHERE s.email IN (
@@ -210,7 +217,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
       FROM relaxed
       LEFT JOIN contact c ON true
       LEFT JOIN ledger l ON c.email IS NOT NULL`,
-      [
+      values: [
         input.contactId,
         input.ledgerKey,
         input.enrollmentId,
@@ -222,7 +229,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         erasedPads.outer,
         erasedPads.inner,
       ],
-    );
+    });
     return rows[0] as ClaimRow;
   }
 
@@ -245,12 +252,16 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         claimed.ledgerId !== null && claimed.status !== null && claimed.messageId !== null
           ? {
               id: BigInt(claimed.ledgerId),
+              counted: claimed.counted === true,
               status: claimed.status,
               messageId: claimed.messageId,
               error: claimed.error,
             }
-          : // A concurrent attempt inserted the row after this statement's snapshot was taken.
-            await store.sendLedger.findUniqueOrThrow({ where: { businessKey: input.ledgerKey } });
+          : {
+              // A concurrent attempt inserted the row after this statement's snapshot was taken.
+              ...(await store.sendLedger.findUniqueOrThrow({ where: { businessKey: input.ledgerKey } })),
+              counted: false,
+            };
       if (ledger.status === "sent") return { status: "already_sent", messageId: ledger.messageId };
       if (FINAL_LEDGER_STATES.has(ledger.status)) {
         if (ledger.status === "bounced") return { status: "bounced", messageId: ledger.messageId };
@@ -259,6 +270,13 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
       }
       const attempt = deps.attempt?.();
 
+      // The claim counted its own row's attempt before knowing the send goes ahead; a refused send
+      // made no attempt, so it is uncounted in the same write that closes the row.
+      const refuse = (status: "suppressed" | "expired", reason: string) =>
+        store.sendLedger.update({
+          where: { id: ledger.id },
+          data: { status, error: reason, ...(ledger.counted ? { attempts: { decrement: 1 } } : {}) },
+        });
       const marketing = category === "marketing";
       if (marketing) {
         // The list is keyed the JavaScript way; an address PostgreSQL lower-cases differently is looked up again.
@@ -285,19 +303,13 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
               ? null
               : `segment ${contact.segment}: no marketing until they interact`;
         if (reason) {
-          await store.sendLedger.update({
-            where: { id: ledger.id },
-            data: { status: "suppressed", error: reason },
-          });
+          await refuse("suppressed", reason);
           return { status: "suppressed", reason };
         }
         // Transactional sends are exempt from expiry, as from the other sending rules.
         const expired = expiryReason(input, attempt);
         if (expired) {
-          await store.sendLedger.update({
-            where: { id: ledger.id },
-            data: { status: "expired", error: expired },
-          });
+          await refuse("expired", expired);
           logger.warn({ ledgerKey: input.ledgerKey }, `send expired: ${expired}`);
           return { status: "expired", reason: expired };
         }
@@ -326,13 +338,14 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
             url === unsubscribeUrl ? null : tracking.clickUrl(ledgerId, url),
           )
         : rendered.html;
-      // Through the pg pool, as claim(): through Prisma's query engine these two updates cost a
-      // quarter of the send rate (BENCHMARKS.md, "Email delivery").
-      await pool.query(
-        `UPDATE "SendLedger" SET attempts = attempts + 1, subject = $2::text
-         WHERE id = $1::bigint AND ${RELAX_COMMIT} IS NOT NULL`,
-        [ledgerId, rendered.subject],
-      );
+      // Counted before the SMTP exchange, so an attempt that dies in it still counts; a new row's first
+      // attempt was counted by the claim, which saves the hot path a statement (BENCHMARKS.md, "Email
+      // delivery"). The subject is recorded with the outcome.
+      if (!ledger.counted)
+        await pool.query(
+          `UPDATE "SendLedger" SET attempts = attempts + 1 WHERE id = $1::bigint AND ${RELAX_COMMIT} IS NOT NULL`,
+          [ledgerId],
+        );
       const to = contact.email;
       try {
         const marketingHeaders = marketing
@@ -362,7 +375,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
           await store.$transaction(async (tx) => {
             await tx.sendLedger.update({
               where: { id: ledger.id },
-              data: { status: "bounced", error: String(error).slice(0, 500) },
+              data: { status: "bounced", subject: rendered.subject, error: String(error).slice(0, 500) },
             });
             await suppressAddress(tx, to, "hard_bounce", String(error));
           });
@@ -371,7 +384,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
         }
         await store.sendLedger.update({
           where: { id: ledger.id },
-          data: { error: String(error).slice(0, 500) },
+          data: { subject: rendered.subject, error: String(error).slice(0, 500) },
         });
         // Retried by the activity's retry policy; what Temporal records and logs names no address.
         const { responseCode, code } = error as SmtpFailure;
@@ -384,11 +397,7 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
           details: [{ responseCode: responseCode ?? null, code: code ?? null }],
         });
       }
-      // A timestamp ignores the ISO string's zone suffix: it stays UTC, as Prisma writes it.
-      await pool.query(
-        `UPDATE "SendLedger" SET status = 'sent', "sentAt" = $2::timestamp WHERE id = $1::bigint`,
-        [ledgerId, new Date().toISOString()],
-      );
+      await markSent({ ledgerId, subject: rendered.subject, sentAt: new Date() });
       await deps.health?.sent();
       logger.info({ ledgerKey: input.ledgerKey, messageId: ledger.messageId }, "email sent");
       return { status: "sent", messageId: ledger.messageId };

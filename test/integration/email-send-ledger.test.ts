@@ -1,12 +1,15 @@
 // The send activity called directly, no worker: what its one-statement claim (contact, suppression,
-// send-ledger row) decides, and how soon the template catalog sees a newly published version.
+// send-ledger row) decides, how its sent marks are written together, and how soon the template catalog
+// sees a newly published version.
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
+import { createSentMarks } from "../../activities/email/sent-marks.ts";
 import type { SendSequenceEmailInput } from "../../activities/email/sequence-email-activities.ts";
 import { createSmtpTransport } from "../../activities/email/smtp-transport.ts";
 import { ACTIVE_VERSION_TTL_MS, createTemplateCatalog } from "../../activities/email/template-catalog.ts";
 import { createTemplate, publishTemplateVersion } from "../../activities/email/template-store.ts";
 import { publishSequenceVersion } from "../../activities/sequences/sequence-catalog.ts";
+import { sqlPool } from "../../prisma/client.ts";
 import { directSendActivities } from "../support/direct-send.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
@@ -173,6 +176,60 @@ describe("the send activity's claim", () => {
       nonRetryable: true,
     });
     expect(await ledgerOf(withEmail)).toEqual([]);
+  });
+});
+
+describe("the sent marks", () => {
+  test("sends going out together are each marked sent with their own subject and time", async () => {
+    const send = activities();
+    const contacts = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => contact({ email: `batch${index}@example.com` })),
+    );
+    const before = Date.now();
+    const outcomes = await Promise.all(contacts.map((id) => send.sendSequenceEmail(sendInput(id))));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(contacts.map(() => "sent"));
+    const rows = await stack.store.sendLedger.findMany({ where: { contactId: { in: contacts } } });
+    expect(rows).toHaveLength(12);
+    for (const row of rows) {
+      expect(row).toMatchObject({ status: "sent", attempts: 1, subject: "Welcome to Lumen Analytics, Ada" });
+      expect(row.sentAt?.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+    }
+    expect(sink.messages()).toHaveLength(12);
+  });
+
+  test("a mark that cannot be written fails only its own send, not the others of its batch", async () => {
+    const contactId = await contact({ email: "marks@example.com" });
+    const rows = await stack.store.sendLedger.createManyAndReturn({
+      data: [1, 2, 3].map((index) => ({
+        businessKey: `marks/${contactId}#${index}`,
+        contactId,
+        templateKey: "welcome",
+        toAddress: "marks@example.com",
+        messageId: `<marks-${index}@lumen.example>`,
+        attempts: 1,
+      })),
+    });
+    const markSent = createSentMarks(sqlPool(stack.store));
+    const sentAt = new Date("2026-12-02T10:00:00.000Z");
+    const mark = (ledgerId: string) => markSent({ ledgerId, subject: `subject ${ledgerId}`, sentAt });
+    // The first mark is written alone; the rest wait for it and go out as one batch, which the
+    // malformed id fails.
+    const outcomes = await Promise.allSettled([
+      mark(String(rows[0]?.id)),
+      mark(String(rows[1]?.id)),
+      mark("not-a-ledger-id"),
+      mark(String(rows[2]?.id)),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    const marked = await stack.store.sendLedger.findMany({ where: { contactId }, orderBy: { id: "asc" } });
+    expect(marked.map((row) => [row.status, row.subject, row.sentAt?.toISOString()])).toEqual(
+      rows.map((row) => ["sent", `subject ${row.id}`, sentAt.toISOString()]),
+    );
   });
 });
 
