@@ -7,8 +7,7 @@
 import type { ContactEvent } from "../../domain/events/event-types.ts";
 import { eventTypesSequencesUse } from "../../domain/sequences/triggers.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import type { ContactStore } from "../../prisma/client.ts";
-import { sqlPool } from "../../prisma/client.ts";
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
 import { applyProfileUpdates, type ProfileChange } from "../contacts/profile-updates.ts";
 import { recordStageChanges } from "../contacts/stage-change.ts";
 import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-writer.ts";
