@@ -1,5 +1,6 @@
-// The recency, frequency and monetary columns of contacts, advanced by new events, orders and merges.
-// Additive and monotonic, so applying facts in any order gives the same row.
+// The recency, frequency and monetary columns of contacts, advanced by a merge's facts (batch ingestion
+// advances them in memory, activities/events/ingest-events.ts). Additive and monotonic, so applying
+// facts in any order gives the same row.
 
 import type { Prisma } from "../../generated/prisma/client.ts";
 

@@ -11,13 +11,20 @@ export interface ProfileChange {
   properties: Record<string, unknown>;
 }
 
-/** Applies the updates whose key is new; returns the keys applied. */
+/** What an update changed that scoring and segments read: the properties and whether there is an email. */
+export interface UpdatedProfile {
+  id: string;
+  properties: Record<string, unknown>;
+  anonymous: boolean;
+}
+
+/** Applies the updates whose key is new; returns the keys applied and the contacts as they are now. */
 export async function applyProfileUpdates(
   tx: Prisma.TransactionClient,
   updates: readonly ProfileChange[],
   now: Date,
-): Promise<Set<string>> {
-  if (updates.length === 0) return new Set();
+): Promise<{ applied: Set<string>; profiles: UpdatedProfile[] }> {
+  if (updates.length === 0) return { applied: new Set(), profiles: [] };
   const receipts = updates.map(({ contactId, idempotencyKey, occurredAt }) => ({
     contactId,
     idempotencyKey,
@@ -42,14 +49,14 @@ export async function applyProfileUpdates(
     Object.assign(into.properties, update.properties);
     merged.set(update.contactId, into);
   }
-  if (merged.size === 0) return applied;
+  if (merged.size === 0) return { applied, profiles: [] };
   const rows = [...merged.values()].map(({ contactId, fields, properties }) => ({
     contactId,
     ...fields,
     properties,
   }));
   // An email already held by another contact is not taken from it: the contact keeps its own.
-  await tx.$executeRaw`
+  const profiles = await tx.$queryRaw<UpdatedProfile[]>`
     UPDATE "Contact" c SET
       name = COALESCE(u.name, c.name),
       "timeZone" = COALESCE(u."timeZone", c."timeZone"),
@@ -60,6 +67,7 @@ export async function applyProfileUpdates(
       "updatedAt" = ${now}::timestamp
     FROM json_to_recordset(${JSON.stringify(rows)}::json)
       AS u("contactId" uuid, email text, name text, "timeZone" text, "marketingConsent" boolean, properties jsonb)
-    WHERE c.id = u."contactId"`;
-  return applied;
+    WHERE c.id = u."contactId"
+    RETURNING c.id::text AS id, c.properties, c.email IS NULL AS anonymous`;
+  return { applied, profiles };
 }

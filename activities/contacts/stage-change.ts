@@ -1,5 +1,5 @@
 // Moves a contact to a lifecycle stage: the contact row, its stage history and the outbox row are
-// written in one transaction. Batch ingestion plans many moves in memory and writes them together.
+// written in one transaction. Batch ingestion plans many moves in memory and records them together.
 
 import {
   higherStage,
@@ -8,7 +8,7 @@ import {
   type StageChangeSource,
 } from "../../domain/lifecycle/stages.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { enqueueContactChange, enqueueContactChanges } from "../outbox/outbox-writer.ts";
+import { type ContactChangeRow, enqueueContactChange } from "../outbox/outbox-writer.ts";
 
 export interface StageChangeRequest {
   contactId: string;
@@ -93,28 +93,21 @@ export interface StageChangeRecord {
 }
 
 /**
- * Writes stage changes planned in memory (with stageMove) for contacts whose rows the caller has
- * locked, in a few statements whatever their number; a contact's last change leaves its stages.
+ * Records stage changes planned in memory (with stageMove) for contacts whose rows the caller has
+ * locked and whose stages it writes itself, in one statement whatever their number; returns their
+ * announcements, for the caller's outbox write.
  */
 export async function recordStageChanges(
   tx: Prisma.TransactionClient,
   changes: readonly StageChangeRecord[],
-): Promise<void> {
-  if (changes.length === 0) return;
-  const last = [...new Map(changes.map((change) => [change.contactId, change])).values()];
-  await tx.$executeRaw`
-    UPDATE "Contact" c SET "lifecycleStage" = u.to, "highestStage" = u."highestStage", "updatedAt" = ${new Date()}::timestamp
-    FROM json_to_recordset(${JSON.stringify(last)}::json) AS u("contactId" uuid, "to" text, "highestStage" text)
-    WHERE c.id = u."contactId"`;
+): Promise<ContactChangeRow[]> {
+  if (changes.length === 0) return [];
   await tx.$executeRaw`
     INSERT INTO "StageChange" ("contactId", "fromStage", "toStage", reason, source, "occurredAt")
     SELECT "contactId", "from", "to", reason, source, "occurredAt" FROM json_to_recordset(${JSON.stringify(changes)}::json)
       AS u("contactId" uuid, "from" text, "to" text, reason text, source text, "occurredAt" timestamp)`;
-  await enqueueContactChanges(
-    tx,
-    changes.map(({ contactId, from, to, occurredAt }) => ({
-      contactId,
-      change: { kind: "stage_changed", from, to, occurredAt: occurredAt.toISOString() },
-    })),
-  );
+  return changes.map(({ contactId, from, to, occurredAt }) => ({
+    contactId,
+    change: { kind: "stage_changed", from, to, occurredAt: occurredAt.toISOString() },
+  }));
 }

@@ -1,17 +1,11 @@
 // Lifecycle moves caused by a batch of events: the configured event rules first, in event time
 // order, then the score threshold (subscriber or lead → MQL). Each move is one recorded stage change;
-// the moves are planned in memory from the locked rows and written together.
+// the moves are planned in memory from the locked rows, which the caller writes with the rest.
 
 import type { ContactEvent } from "../../domain/events/event-types.ts";
 import { type StageRule, stageMoveForEvent, stageMoveForScore } from "../../domain/lifecycle/stage-rules.ts";
 import { isLifecycleStage, type LifecycleStage } from "../../domain/lifecycle/stages.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
-import {
-  recordStageChanges,
-  type StageChangeRecord,
-  type StoredStages,
-  stageMove,
-} from "../contacts/stage-change.ts";
+import { type StageChangeRecord, type StoredStages, stageMove } from "../contacts/stage-change.ts";
 
 export interface StageMoveInputs {
   /** Current stages of every contact the batch touched (their rows are locked). */
@@ -23,11 +17,8 @@ export interface StageMoveInputs {
   now: Date;
 }
 
-/** Returns how many stage changes were written. */
-export async function applyStageMoves(
-  tx: Prisma.TransactionClient,
-  inputs: StageMoveInputs,
-): Promise<number> {
+/** The stage changes in the order they happen: a contact's last one leaves its stages. */
+export function planStageMoves(inputs: StageMoveInputs): StageChangeRecord[] {
   const current = new Map(inputs.stages);
   const changes: StageChangeRecord[] = [];
   const stageOf = (contactId: string): LifecycleStage | undefined => {
@@ -59,6 +50,5 @@ export async function applyStageMoves(
     const next = stage && stageMoveForScore(stage, score, inputs.mqlThreshold);
     if (next) move(contactId, next.to, next.reason, "scoring", inputs.now);
   }
-  await recordStageChanges(tx, changes);
-  return changes.length;
+  return changes;
 }

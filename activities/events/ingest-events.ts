@@ -7,18 +7,23 @@
 import type { ContactEvent } from "../../domain/events/event-types.ts";
 import { eventTypesSequencesUse } from "../../domain/sequences/triggers.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import type { ContactStore } from "../../prisma/client.ts";
-import { type ActivityFacts, addActivityFacts } from "../contacts/activity-facts.ts";
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
 import { applyProfileUpdates, type ProfileChange } from "../contacts/profile-updates.ts";
-import type { StoredStages } from "../contacts/stage-change.ts";
-import { enqueueContactChanges } from "../outbox/outbox-writer.ts";
-import { scoreEvents } from "../scoring/contact-scores.ts";
-import { refreshSegments } from "../segments/contact-segments.ts";
+import { recordStageChanges } from "../contacts/stage-change.ts";
+import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-writer.ts";
+import { moveScores } from "../scoring/contact-scores.ts";
+import {
+  planSegments,
+  readSegmentFacts,
+  recordSegmentMoves,
+  type SegmentFacts,
+} from "../segments/contact-segments.ts";
 import { loadActiveSequences } from "../sequences/sequence-catalog.ts";
-import { loadRuleSettings, type RuleSettings } from "../settings/rule-settings.ts";
+import { type RuleSettings, readRuleSettings } from "../settings/rule-settings.ts";
 import { applyCommerceEvents, type PlacedOrder } from "./commerce-events.ts";
 import { type ContactRef, resolveContacts } from "./contact-resolution.ts";
-import { applyStageMoves } from "./event-stage-moves.ts";
+import { planStageMoves } from "./event-stage-moves.ts";
+import { lockTouchedContacts, type TouchedContact, writeTouchedContacts } from "./touched-contacts.ts";
 
 export interface IncomingEvent extends ContactEvent {
   contact: ContactRef;
@@ -90,7 +95,10 @@ export async function ingestBatch(
   /** marketingConsent of contacts the batch creates without saying (DEFAULT_MARKETING_CONSENT). */
   defaultMarketingConsent = false,
 ): Promise<BatchIngestResult> {
-  const [settings, sequences] = await Promise.all([loadRuleSettings(store), loadActiveSequences(store)]);
+  const [settings, sequences] = await Promise.all([
+    readRuleSettings(sqlPool(store)),
+    loadActiveSequences(store),
+  ]);
   const announced = new Set([
     ...ALWAYS_ANNOUNCED,
     ...eventTypesSequencesUse(sequences.map((sequence) => sequence.definition)),
@@ -143,33 +151,24 @@ async function insertEvents(
     RETURNING id, "idempotencyKey"`;
 }
 
-function activityFacts(events: readonly StoredEvent[], orders: readonly PlacedOrder[]): ActivityFacts[] {
-  const facts = new Map<string, ActivityFacts>();
-  const factsOf = (contactId: string) => {
-    const existing = facts.get(contactId);
-    if (existing) return existing;
-    const fresh: ActivityFacts = {
-      contactId,
-      lastActivityAt: null,
-      lastOrderAt: null,
-      orders: 0,
-      revenue: 0,
-    };
-    facts.set(contactId, fresh);
-    return fresh;
-  };
+/** Advances the contacts' recency, frequency and monetary columns by the batch's events and new orders. */
+function addActivity(
+  contacts: ReadonlyMap<string, TouchedContact>,
+  events: readonly StoredEvent[],
+  orders: readonly PlacedOrder[],
+): void {
   const later = (a: Date | null, b: Date) => (a && a > b ? a : b);
+  const contactOf = (contactId: string) => contacts.get(contactId) as TouchedContact;
   for (const event of events) {
-    const fact = factsOf(event.contactId);
-    fact.lastActivityAt = later(fact.lastActivityAt, event.occurredAt);
+    const contact = contactOf(event.contactId);
+    contact.lastActivityAt = later(contact.lastActivityAt, event.occurredAt);
   }
   for (const order of orders) {
-    const fact = factsOf(order.contactId);
-    fact.lastOrderAt = later(fact.lastOrderAt, order.placedAt);
-    fact.orders += 1;
-    fact.revenue += order.total;
+    const contact = contactOf(order.contactId);
+    contact.lastOrderAt = later(contact.lastOrderAt, order.placedAt);
+    contact.orderCount += 1;
+    contact.revenueCents += Math.round(order.total * 100);
   }
-  return [...facts.values()];
 }
 
 async function ingestInTransaction(
@@ -193,13 +192,9 @@ async function ingestInTransaction(
     defaultMarketingConsent,
   );
   const touched = [...new Set([...resolution.contactIds, ...resolution.mergeTargets])].sort();
-  // Locked in id order, so concurrent batches touching the same contacts serialise without deadlock.
-  const locked = await tx.$queryRaw<Array<StoredStages & { id: string }>>`
-    SELECT id::text AS id, "lifecycleStage", "highestStage" FROM "Contact"
-    WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(touched)}::json)::uuid)
-    ORDER BY id FOR UPDATE`;
+  const contacts = await lockTouchedContacts(tx, touched);
 
-  const appliedProfiles = await applyProfileUpdates(
+  const { applied: appliedProfiles, profiles: updated } = await applyProfileUpdates(
     tx,
     freshProfiles.map((index, position) => ({
       ...(profiles[index] as IncomingProfileUpdate),
@@ -207,6 +202,9 @@ async function ingestInTransaction(
     })),
     now,
   );
+  for (const { id, properties, anonymous } of updated) {
+    Object.assign(contacts.get(id) as TouchedContact, { properties, anonymous });
+  }
 
   const candidates = fresh.map((index, position) => ({
     ...(events[index] as IncomingEvent),
@@ -221,31 +219,76 @@ async function ingestInTransaction(
   });
 
   const { orders, purchasedCartIds } = await applyCommerceEvents(tx, stored, now);
-  await addActivityFacts(tx, activityFacts(stored, orders));
-  const scores = await scoreEvents(tx, touched, stored, now, settings.scoring, resolution.mergeTargets);
-  const stageChanges = await applyStageMoves(tx, {
-    stages: new Map(locked.map(({ id, ...stages }) => [id, stages])),
+  addActivity(contacts, stored, orders);
+  const scores = await moveScores(
+    tx,
+    [...contacts.values()],
+    stored,
+    now,
+    settings.scoring,
+    resolution.mergeTargets,
+  );
+  for (const [id, { score, running }] of scores) {
+    Object.assign(contacts.get(id) as TouchedContact, {
+      score,
+      behaviourScore: running.points,
+      scoredAt: running.at,
+      scoreHalfLifeDays: running.halfLifeDays,
+    });
+  }
+  const stageChanges = planStageMoves({
+    stages: contacts,
     events: stored,
-    scores,
+    scores: new Map([...scores].map(([id, { score }]) => [id, score])),
     rules: settings.stages.rules,
     mqlThreshold: settings.scoring.mqlThreshold,
     now,
   });
-  await enqueueContactChanges(
-    tx,
-    stored
-      .filter((event) => announced.has(event.type) && !abandonsPurchasedCart(event, purchasedCartIds))
-      .map((event) => ({
-        contactId: event.contactId,
-        change: {
-          kind: "event",
-          eventType: event.type,
-          properties: event.properties,
-          occurredAt: event.occurredAt.toISOString(),
-        },
-      })),
+  const stageMovedAt = new Date();
+  for (const change of stageChanges) {
+    Object.assign(contacts.get(change.contactId) as TouchedContact, {
+      lifecycleStage: change.to,
+      highestStage: change.highestStage,
+      stageMovedAt,
+    });
+  }
+  // After the carts and orders: the facts count the batch's own.
+  const facts = await readSegmentFacts(tx, touched, now, settings.segments);
+  const segments = planSegments(
+    [...contacts.values()].map((contact) => ({
+      ...contact,
+      revenue: contact.revenueCents / 100,
+      ...(facts.get(contact.id) as SegmentFacts),
+    })),
+    now,
+    settings.segments,
+    resolution.created,
   );
-  const moves = await refreshSegments(tx, touched, now, settings.segments, resolution.created);
+  for (const { id, segment, checkAt } of segments.changed) {
+    Object.assign(contacts.get(id) as TouchedContact, { segment, segmentCheckAt: checkAt });
+  }
+
+  await writeTouchedContacts(tx, contacts.values());
+  // A contact's announcements in the order they happened: its stage moves, its events, its segment.
+  const stageNews = await recordStageChanges(tx, stageChanges);
+  const segmentNews = await recordSegmentMoves(tx, segments.moves, now);
+  await enqueueContactChanges(tx, [
+    ...stageNews,
+    ...stored
+      .filter((event) => announced.has(event.type) && !abandonsPurchasedCart(event, purchasedCartIds))
+      .map(
+        (event): ContactChangeRow => ({
+          contactId: event.contactId,
+          change: {
+            kind: "event",
+            eventType: event.type,
+            properties: event.properties,
+            occurredAt: event.occurredAt.toISOString(),
+          },
+        }),
+      ),
+    ...segmentNews,
+  ]);
 
   const accepted = new Map(stored.map((event) => [event.index, event]));
   const freshProfileSet = new Set(freshProfiles);
@@ -258,8 +301,8 @@ async function ingestInTransaction(
   return {
     accepted: stored.length,
     duplicates: events.length - stored.length,
-    stageChanges,
-    segmentChanges: moves.length,
+    stageChanges: stageChanges.length,
+    segmentChanges: segments.moves.length,
     results,
     profiles: profiles.map((profile, index) =>
       freshProfileSet.has(index) && appliedProfiles.has(profile.idempotencyKey) ? "applied" : "duplicate",

@@ -19,17 +19,19 @@ export interface ContactChangeRow {
   change: ContactChange;
 }
 
-/** Many announcements in one statement, for batch ingestion and the segment sweep. */
+/** Many announcements in one statement, for batch ingestion and the segment sweep, in their order. */
 export async function enqueueContactChanges(
   tx: Prisma.TransactionClient,
   rows: readonly ContactChangeRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  await tx.outbox.createMany({
-    data: rows.map(({ contactId, change }) => ({
-      kind: change.kind,
-      contactId,
-      payload: change as Prisma.InputJsonValue,
-    })),
-  });
+  // One JSON parameter: Prisma converts array parameters (and createMany's values) element by element.
+  const now = new Date();
+  const json = JSON.stringify(
+    rows.map(({ contactId, change }) => ({ kind: change.kind, contactId, payload: change })),
+  );
+  await tx.$executeRaw`
+    INSERT INTO "Outbox" (kind, "contactId", payload, "createdAt", "nextAttemptAt")
+    SELECT kind, "contactId", payload, ${now}::timestamp, ${now}::timestamp
+    FROM json_to_recordset(${json}::json) AS u(kind text, "contactId" uuid, payload jsonb)`;
 }

@@ -51,12 +51,19 @@ export async function loadScoreEntries(
   return entries;
 }
 
-interface ScoreStateRow {
+/** What a contact row says about its score: the running score and the properties its fit comes from. */
+export interface ScoreState {
   id: string;
   properties: Record<string, unknown> | null;
   behaviourScore: number;
   scoredAt: Date | null;
   scoreHalfLifeDays: number | null;
+}
+
+/** A contact's score as of now and the running score it moves from next time. */
+export interface MovedScore {
+  score: number;
+  running: RunningScore;
 }
 
 async function recordPoints(
@@ -72,20 +79,20 @@ async function recordPoints(
 }
 
 /**
- * Records the behaviour points the events earn and moves the scores of these contacts (whose rows the
- * caller has locked) to now; returns them by contact id. A score moves from the contact's running
- * score, so the cost does not grow with its history; it is rebuilt from every recorded point when the
- * running score cannot be advanced exactly (see advanceRunningScore) and for `rebuild`, the contacts
- * that received points some other way (a merged ghost's).
+ * Records the behaviour points the events earn and works out the scores of these contacts (whose rows
+ * the caller has locked and read) as of now, without writing them. A score moves from the contact's
+ * running score, so the cost does not grow with its history; it is rebuilt from every recorded point
+ * when the running score cannot be advanced exactly (see advanceRunningScore) and for `rebuild`, the
+ * contacts that received points some other way (a merged ghost's).
  */
-export async function scoreEvents(
+export async function moveScores(
   tx: Prisma.TransactionClient,
-  contactIds: readonly string[],
+  contacts: readonly ScoreState[],
   events: ReadonlyArray<ContactEvent & { contactId: string }>,
   now: Date,
   rules: ScoringRules,
   rebuild: ReadonlySet<string>,
-): Promise<Map<string, number>> {
+): Promise<Map<string, MovedScore>> {
   const points = events.flatMap((event) =>
     pointsForEvent(event, rules).map((entry) => ({ contactId: event.contactId, entry })),
   );
@@ -96,40 +103,53 @@ export async function scoreEvents(
     if (mine) mine.push(entry);
     else added.set(contactId, [entry]);
   }
-  const stored = await tx.$queryRaw<ScoreStateRow[]>`
-    SELECT id::text AS id, properties, "behaviourScore", "scoredAt", "scoreHalfLifeDays"
-    FROM "Contact" WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(contactIds)}::json)::uuid)`;
-
-  const scores = new Map<string, number>();
-  const running = new Map<string, RunningScore>();
+  const moved = new Map<string, MovedScore>();
   const stale: string[] = [];
-  for (const row of stored) {
+  for (const row of contacts) {
     const previous = row.scoredAt
       ? { points: row.behaviourScore, at: row.scoredAt, halfLifeDays: row.scoreHalfLifeDays }
       : null;
     const next = rebuild.has(row.id)
       ? null
       : advanceRunningScore(previous, added.get(row.id) ?? [], now, rules);
-    if (!next) {
-      stale.push(row.id);
-      continue;
-    }
-    running.set(row.id, next);
-    scores.set(row.id, scoreFromRunning(next, fitEntries(row.properties ?? {}, rules)));
+    if (next)
+      moved.set(row.id, {
+        score: scoreFromRunning(next, fitEntries(row.properties ?? {}, rules)),
+        running: next,
+      });
+    else stale.push(row.id);
   }
   for (const [contactId, entries] of stale.length > 0 ? await loadScoreEntries(tx, stale, rules) : []) {
-    running.set(contactId, runningScoreOf(entries, now, rules));
-    scores.set(contactId, scoreOf(entries, now, rules));
+    moved.set(contactId, {
+      score: scoreOf(entries, now, rules),
+      running: runningScoreOf(entries, now, rules),
+    });
   }
-  if (scores.size === 0) return scores;
-  const updates = [...running].map(([id, state]) => ({ id, score: scores.get(id), ...state }));
+  return moved;
+}
+
+/** moveScores for contacts the caller has locked but not read, writing the scores; returns them by id. */
+export async function scoreEvents(
+  tx: Prisma.TransactionClient,
+  contactIds: readonly string[],
+  events: ReadonlyArray<ContactEvent & { contactId: string }>,
+  now: Date,
+  rules: ScoringRules,
+  rebuild: ReadonlySet<string>,
+): Promise<Map<string, number>> {
+  const stored = await tx.$queryRaw<ScoreState[]>`
+    SELECT id::text AS id, properties, "behaviourScore", "scoredAt", "scoreHalfLifeDays"
+    FROM "Contact" WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(contactIds)}::json)::uuid)`;
+  const moved = await moveScores(tx, stored, events, now, rules, rebuild);
+  if (moved.size === 0) return new Map();
+  const updates = [...moved].map(([id, { score, running }]) => ({ id, score, ...running }));
   await tx.$executeRaw`
     UPDATE "Contact" c SET score = u.score, "behaviourScore" = u.points, "scoredAt" = u.at,
       "scoreHalfLifeDays" = u."halfLifeDays"
     FROM json_to_recordset(${JSON.stringify(updates)}::json)
       AS u(id uuid, score float8, points float8, at timestamp, "halfLifeDays" float8)
     WHERE c.id = u.id`;
-  return scores;
+  return new Map([...moved].map(([id, { score }]) => [id, score]));
 }
 
 export interface ScoreReport {

@@ -15,7 +15,15 @@ import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-w
 
 const DAY_MS = 86_400_000;
 
-interface ProfileRow {
+/** What the store knows about a contact beyond its row: recent orders, an open cart, a win-back. */
+export interface SegmentFacts {
+  ordersInWindow: number;
+  openCartAbandonedAt: Date | null;
+  winBackUnansweredAt: Date | null;
+}
+
+/** The contact row's part of a profile. */
+export interface SegmentedContact {
   id: string;
   anonymous: boolean;
   createdAt: Date;
@@ -26,10 +34,9 @@ interface ProfileRow {
   lifecycleStage: string;
   segment: string;
   segmentCheckAt: Date | null;
-  ordersInWindow: number;
-  openCartAbandonedAt: Date | null;
-  winBackUnansweredAt: Date | null;
 }
+
+type ProfileRow = SegmentedContact & SegmentFacts;
 
 export interface SegmentMove {
   contactId: string;
@@ -37,13 +44,10 @@ export interface SegmentMove {
   to: BehaviouralSegment;
 }
 
-/** One statement reads the whole RFM profile of every selected contact. */
-function selectProfiles(now: Date, thresholds: SegmentThresholds, where: Prisma.Sql, tail: Prisma.Sql) {
+/** SegmentFacts of the contact `c` (a row with an id), as columns. */
+function segmentFactsSql(now: Date, thresholds: SegmentThresholds) {
   const windowStart = new Date(now.getTime() - thresholds.repeatWindowDays * DAY_MS);
   return Prisma.sql`
-    SELECT c.id::text AS id, c.email IS NULL AS anonymous, c."createdAt", c."lastActivityAt",
-      c."lastOrderAt", c."orderCount", c."totalRevenue"::float8 AS revenue, c."lifecycleStage", c.segment,
-      c."segmentCheckAt",
       (SELECT count(*)::int FROM "Order" o
         WHERE o."contactId" = c.id AND o."placedAt" > ${windowStart} AND o."placedAt" <= ${now}) AS "ordersInWindow",
       (SELECT max(k."abandonedAt") FROM "Cart" k
@@ -52,8 +56,30 @@ function selectProfiles(now: Date, thresholds: SegmentThresholds, where: Prisma.
         JOIN "SequenceVersion" v ON v."sequenceKey" = e."sequenceKey" AND v.version = e."sequenceVersion"
         WHERE e."contactId" = c.id AND e.status = 'completed'
           AND v.definition->'trigger'->>'type' = 'segment_entered'
-          AND v.definition->'trigger'->>'segment' = 'at_risk') AS "winBackUnansweredAt"
+          AND v.definition->'trigger'->>'segment' = 'at_risk') AS "winBackUnansweredAt"`;
+}
+
+/** One statement reads the whole RFM profile of every selected contact. */
+function selectProfiles(now: Date, thresholds: SegmentThresholds, where: Prisma.Sql, tail: Prisma.Sql) {
+  return Prisma.sql`
+    SELECT c.id::text AS id, c.email IS NULL AS anonymous, c."createdAt", c."lastActivityAt",
+      c."lastOrderAt", c."orderCount", c."totalRevenue"::float8 AS revenue, c."lifecycleStage", c.segment,
+      c."segmentCheckAt", ${segmentFactsSql(now, thresholds)}
     FROM "Contact" c WHERE ${where} ${tail}`;
+}
+
+/** SegmentFacts of these contacts, for a caller that holds their rows in memory. */
+export async function readSegmentFacts(
+  tx: Prisma.TransactionClient,
+  contactIds: readonly string[],
+  now: Date,
+  thresholds: SegmentThresholds,
+): Promise<Map<string, SegmentFacts>> {
+  if (contactIds.length === 0) return new Map();
+  const rows = await tx.$queryRaw<Array<SegmentFacts & { id: string }>>`
+    SELECT c.id::text AS id, ${segmentFactsSql(now, thresholds)}
+    FROM (SELECT json_array_elements_text(${JSON.stringify(contactIds)}::json)::uuid AS id) c`;
+  return new Map(rows.map(({ id, ...facts }) => [id, facts]));
 }
 
 function profileOf(row: ProfileRow): RfmProfile {
@@ -72,10 +98,62 @@ function profileOf(row: ProfileRow): RfmProfile {
   };
 }
 
+export interface SegmentPlan {
+  moves: SegmentMove[];
+  /** The contacts whose segment columns change: rewriting a contact row costs as much as changing it. */
+  changed: Array<{ id: string; segment: BehaviouralSegment; checkAt: Date | null }>;
+}
+
 /**
- * Classifies the rows and writes the outcome. `firstClassification` names contacts created just now:
- * their first segment is an entry (from null) even when it equals the column's default.
+ * Classifies the contacts. `firstClassification` names contacts created just now: their first
+ * segment is an entry (from null) even when it equals the column's default.
  */
+export function planSegments(
+  rows: readonly ProfileRow[],
+  now: Date,
+  thresholds: SegmentThresholds,
+  firstClassification: ReadonlySet<string>,
+): SegmentPlan {
+  const plan: SegmentPlan = { moves: [], changed: [] };
+  for (const row of rows) {
+    const profile = profileOf(row);
+    const to = classifySegment(profile, now, thresholds);
+    const first = firstClassification.has(row.id);
+    const from = !first && isBehaviouralSegment(row.segment) ? row.segment : null;
+    if (first || from !== to) plan.moves.push({ contactId: row.id, from, to });
+    const checkAt = nextTimeDrivenChangeAt(profile, now, thresholds);
+    if (row.segment !== to || row.segmentCheckAt?.getTime() !== checkAt?.getTime()) {
+      plan.changed.push({ id: row.id, segment: to, checkAt });
+    }
+  }
+  return plan;
+}
+
+/**
+ * Closes the open memberships of the contacts that moved and opens their new ones; returns the
+ * announcements of the moves, for the caller's outbox write.
+ */
+export async function recordSegmentMoves(
+  tx: Prisma.TransactionClient,
+  moves: readonly SegmentMove[],
+  now: Date,
+): Promise<ContactChangeRow[]> {
+  if (moves.length === 0) return [];
+  await tx.segmentMembership.updateMany({
+    where: { contactId: { in: moves.map((move) => move.contactId) }, leftAt: null },
+    data: { leftAt: now },
+  });
+  await tx.segmentMembership.createMany({
+    data: moves.map((move) => ({ contactId: move.contactId, segment: move.to, enteredAt: now })),
+  });
+  const occurredAt = now.toISOString();
+  return moves.map((move) => ({
+    contactId: move.contactId,
+    change: { kind: "segment_changed", from: move.from, to: move.to, occurredAt },
+  }));
+}
+
+/** Classifies the rows and writes the outcome (see planSegments). */
 async function applySegments(
   tx: Prisma.TransactionClient,
   rows: readonly ProfileRow[],
@@ -84,50 +162,18 @@ async function applySegments(
   firstClassification: ReadonlySet<string>,
 ): Promise<SegmentMove[]> {
   if (rows.length === 0) return [];
-  const moves: SegmentMove[] = [];
-  // Only rows whose columns change are written: rewriting a contact row costs as much as changing it.
-  const changed: Array<{ id: string; segment: string; checkAt: Date | null }> = [];
-  for (const row of rows) {
-    const profile = profileOf(row);
-    const to = classifySegment(profile, now, thresholds);
-    const first = firstClassification.has(row.id);
-    const from = !first && isBehaviouralSegment(row.segment) ? row.segment : null;
-    if (first || from !== to) moves.push({ contactId: row.id, from, to });
-    const checkAt = nextTimeDrivenChangeAt(profile, now, thresholds);
-    if (row.segment !== to || row.segmentCheckAt?.getTime() !== checkAt?.getTime()) {
-      changed.push({ id: row.id, segment: to, checkAt });
-    }
-  }
+  const { moves, changed } = planSegments(rows, now, thresholds, firstClassification);
   if (changed.length > 0) {
     await tx.$executeRaw`
       UPDATE "Contact" c SET segment = u.segment, "segmentCheckAt" = u."checkAt"
       FROM json_to_recordset(${JSON.stringify(changed)}::json) AS u(id uuid, segment text, "checkAt" timestamp)
       WHERE c.id = u.id`;
   }
-  if (moves.length > 0) {
-    const moved = moves.map((move) => move.contactId);
-    await tx.segmentMembership.updateMany({
-      where: { contactId: { in: moved }, leftAt: null },
-      data: { leftAt: now },
-    });
-    await tx.segmentMembership.createMany({
-      data: moves.map((move) => ({ contactId: move.contactId, segment: move.to, enteredAt: now })),
-    });
-    const occurredAt = now.toISOString();
-    await enqueueContactChanges(
-      tx,
-      moves.map(
-        (move): ContactChangeRow => ({
-          contactId: move.contactId,
-          change: { kind: "segment_changed", from: move.from, to: move.to, occurredAt },
-        }),
-      ),
-    );
-  }
+  await enqueueContactChanges(tx, await recordSegmentMoves(tx, moves, now));
   return moves;
 }
 
-/** After new facts about these contacts (events, merges); the caller holds their row locks. */
+/** After new facts about these contacts (merges, a stage set by hand); the caller holds their row locks. */
 export async function refreshSegments(
   tx: Prisma.TransactionClient,
   contactIds: readonly string[],

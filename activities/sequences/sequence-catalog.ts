@@ -3,14 +3,18 @@
 import { BUILT_IN_SEQUENCES } from "../../domain/sequences/built-in-sequences.ts";
 import type { SequenceDefinition, SequenceVersionRef } from "../../domain/sequences/definition.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import type { ContactStore } from "../../prisma/client.ts";
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
 
-/** Every active sequence with its active version, in one statement (older versions stay unread). */
+/**
+ * Every active sequence with its active version, in one statement (older versions stay unread),
+ * through the store's pg pool: ingestion reads them for every batch.
+ */
 export async function loadActiveSequences(store: ContactStore): Promise<SequenceVersionRef[]> {
-  const rows = await store.$queryRaw<Array<{ key: string; version: number; definition: unknown }>>`
-    SELECT s.key, v.version, v.definition FROM "Sequence" s
-    JOIN "SequenceVersion" v ON v."sequenceKey" = s.key AND v.version = s."activeVersion"
-    WHERE s.status = 'active' ORDER BY s.key`;
+  const { rows } = await sqlPool(store).query<{ key: string; version: number; definition: unknown }>(
+    `SELECT s.key, v.version, v.definition FROM "Sequence" s
+     JOIN "SequenceVersion" v ON v."sequenceKey" = s.key AND v.version = s."activeVersion"
+     WHERE s.status = 'active' ORDER BY s.key`,
+  );
   return rows.map((row) => ({
     key: row.key,
     version: row.version,

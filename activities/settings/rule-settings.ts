@@ -1,6 +1,7 @@
 // The marketer's rules (scoring, segment thresholds, stage rules), kept as Setting rows. A missing row
 // means the built-in defaults; values are validated by the API before they are saved.
 
+import type pg from "pg";
 import { DEFAULT_STAGE_RULES, type StageRule } from "../../domain/lifecycle/stage-rules.ts";
 import { DEFAULT_SCORING_RULES, type ScoringRules } from "../../domain/scoring/scoring-rules.ts";
 import {
@@ -28,14 +29,26 @@ const settingKey = (key: RuleSettingKey) => `rules.${key}`;
 
 type SettingReader = Pick<ContactStore, "setting"> | Pick<Prisma.TransactionClient, "setting">;
 
-export async function loadRuleSettings(store: SettingReader): Promise<RuleSettings> {
-  const rows = await store.setting.findMany({
-    where: { key: { in: Object.keys(DEFAULTS).map((key) => settingKey(key as RuleSettingKey)) } },
-  });
+const SETTING_KEYS = Object.keys(DEFAULTS).map((key) => settingKey(key as RuleSettingKey));
+
+function ruleSettingsOf(rows: ReadonlyArray<{ key: string; value: unknown }>): RuleSettings {
   const stored = new Map(rows.map((row) => [row.key, row.value]));
   const pick = <K extends RuleSettingKey>(key: K) =>
     (stored.get(settingKey(key)) as RuleSettings[K] | undefined) ?? DEFAULTS[key];
   return { scoring: pick("scoring"), segments: pick("segments"), stages: pick("stages") };
+}
+
+export async function loadRuleSettings(store: SettingReader): Promise<RuleSettings> {
+  return ruleSettingsOf(await store.setting.findMany({ where: { key: { in: SETTING_KEYS } } }));
+}
+
+/** The same through the store's pg pool, for ingestion, which reads them for every batch. */
+export async function readRuleSettings(pool: pg.Pool): Promise<RuleSettings> {
+  const { rows } = await pool.query<{ key: string; value: unknown }>(
+    `SELECT key, value FROM "Setting" WHERE key = ANY($1::text[])`,
+    [SETTING_KEYS],
+  );
+  return ruleSettingsOf(rows);
 }
 
 export async function saveRuleSetting<K extends RuleSettingKey>(
