@@ -1,8 +1,8 @@
 // Program effectiveness per sequence version and email step. Runs are the enrollments that started in
 // the period, each with its outcome as of the period's end; email counts are the sends attempted in
 // the period, and a run's deferral of a step counts in the period of its first deferral (so counts of
-// consecutive periods add up); an unsubscribe is
-// credited to the last email the contact was sent before it.
+// consecutive periods add up); an unsubscribe is credited to the last email the contact was sent
+// before it.
 import { rate } from "./rates.ts";
 
 /** Exit reasons the sequence workflow writes for a reached goal start with this. */

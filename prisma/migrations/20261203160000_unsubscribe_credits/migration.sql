@@ -94,11 +94,9 @@ SELECT unsubscribe_credits_execute(unsubscribe_credits_function_sql('unsubscribe
   unsubscribe_credits_sql(unsubscribe_credit_contacts('old_rows', 't.status = ''sent'' AND t."sentAt" <= c."unsubscribedAt"'))));
 SELECT unsubscribe_credits_execute(unsubscribe_credits_function_sql('unsubscribe_credits_emails_update',
   unsubscribe_credits_sql(unsubscribe_credit_contacts(
-    '(SELECT n."contactId", n.status, n."sentAt" FROM new_rows n JOIN old_rows o USING (id)
-      WHERE (n.status, n."sentAt", n."contactId", n."enrollmentId", n."stepId")
-        IS DISTINCT FROM (o.status, o."sentAt", o."contactId", o."enrollmentId", o."stepId")
-      UNION ALL
-      SELECT o."contactId", o.status, o."sentAt" FROM new_rows n JOIN old_rows o USING (id)
+    '(SELECT v.* FROM new_rows n JOIN old_rows o USING (id)
+      CROSS JOIN LATERAL (VALUES (n."contactId", n.status, n."sentAt"), (o."contactId", o.status, o."sentAt"))
+        v("contactId", status, "sentAt")
       WHERE (n.status, n."sentAt", n."contactId", n."enrollmentId", n."stepId")
         IS DISTINCT FROM (o.status, o."sentAt", o."contactId", o."enrollmentId", o."stepId"))',
     't.status = ''sent'' AND t."sentAt" <= c."unsubscribedAt"'))));
