@@ -4,6 +4,7 @@
 // PostgreSQL database, and an SMTP sink that keeps only when each recipient's first message arrived.
 // Beside it, the floors: a no-op workflow worker on the same Temporal server and raw pooled nodemailer
 // sends to the same sink.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import {
   createWriteStream,
@@ -18,6 +19,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Client, Connection } from "@temporalio/client";
 import { bundleWorkflowCode, NativeConnection, Worker } from "@temporalio/worker";
@@ -58,6 +60,12 @@ export interface PipelineStack {
   rawSends(count: number, concurrency: number): Promise<number>;
   /** CPU seconds each part has used so far; differences of two readings are what a stretch cost. */
   cpuSeconds(): Promise<CpuReading>;
+  /**
+   * Resolves once the worker and the Temporal server were both quiet for a second (under 5% of a core
+   * each), or after `timeoutMs`: a run's trailing work (runs arming their next wait, the dispatcher's
+   * segment rows) would otherwise share the machine with whatever is measured next, a floor included.
+   */
+  settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -246,6 +254,18 @@ export async function startPipelineStack(
         benchmark: (own.user + own.system) / 1e6,
         postgres: new Map(backends.map(({ pid }) => [pid, processCpuSeconds(pid)])),
       };
+    },
+    async settle(timeoutMs = 60_000) {
+      const deadline = performance.now() + timeoutMs;
+      const busy = () =>
+        processCpuSeconds(worker.pid as number) + processCpuSeconds(server.process.pid as number);
+      let before = busy();
+      while (performance.now() < deadline) {
+        await sleep(1_000);
+        const now = busy();
+        if (now - before < 0.1) return;
+        before = now;
+      }
     },
     async stop() {
       transport.close();

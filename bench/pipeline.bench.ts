@@ -115,6 +115,7 @@ export async function runBurst(stack: PipelineStack, contacts: number): Promise<
   const ids = await createContacts(stack, "burst", contacts);
   const emails = await emailsOf(stack, ids);
   const already = stack.sink.arrivals.size;
+  await stack.settle();
   const cpuBefore = await stack.cpuSeconds();
   const started = performance.now();
   await runConcurrently(contacts, CLIENTS, (index) => moveStage(stack, ids[index] as string, "lead"));
@@ -124,6 +125,7 @@ export async function runBurst(stack: PipelineStack, contacts: number): Promise<
   const last = Math.max(...emails.map((email) => stack.sink.arrivals.get(email) ?? Number.NaN));
   if (!Number.isFinite(last)) throw new Error("a burst contact got no email");
   const pipelineSeconds = (last - started) / 1000;
+  await stack.settle();
   const noopSeconds = await stack.noopWorkflows(contacts, CLIENTS);
   const rawSendSeconds = await stack.rawSends(contacts, RAW_SEND_CONCURRENCY);
   const pipelineRate = contacts / pipelineSeconds;
@@ -176,6 +178,7 @@ export interface LatencyRow {
 async function latencyAt(stack: PipelineStack, perSecond: number, changes: number): Promise<LatencyRow> {
   const ids = await createContacts(stack, `latency${perSecond}-`, changes);
   const emails = await emailsOf(stack, ids);
+  await stack.settle();
   const acks: Array<number | null> = new Array(changes).fill(null);
   const started = performance.now();
   await Promise.all(
@@ -299,6 +302,7 @@ export async function runSleeping(
     where: { sequenceKey: SLEEPER_SEQUENCE, status: { not: "running" } },
   });
   if (goals !== enrollments) throw new Error(`${goals} of ${enrollments} sleepers ended`);
+  await stack.settle();
   const noopSeconds = await stack.noopWorkflows(noopCount, CLIENTS);
   const MiB = 2 ** 20;
   const lines = markdownTable(

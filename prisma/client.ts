@@ -38,3 +38,28 @@ export function sqlPool(store: ContactStore): pg.Pool {
   if (!pool) throw new Error("the contact store was not opened with openContactStore");
   return pool;
 }
+
+/**
+ * Runs `work` in one transaction on a connection of the store's pg pool: committed when it returns,
+ * rolled back when it throws. For hot paths whose transaction is short and sits on the send path.
+ */
+export async function sqlTransaction<T>(
+  store: ContactStore,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await sqlPool(store).connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    client.release();
+    return result;
+  } catch (error) {
+    // A connection whose rollback failed is broken: pass the error so the pool discards it.
+    await client.query("ROLLBACK").then(
+      () => client.release(),
+      (rollbackError: Error) => client.release(rollbackError),
+    );
+    throw error;
+  }
+}

@@ -84,6 +84,13 @@ function registerSearchAttributes(cli: string, address: string, namespace: strin
   }
 }
 
+/**
+ * Server settings the dev server does not default to. Eager activity execution: an activity a run
+ * schedules on its own task queue comes back in the answer to the workflow task that scheduled it,
+ * instead of waiting for a poll (BENCHMARKS.md, "Engine: burst of stage changes").
+ */
+export const DYNAMIC_CONFIG = ["system.enableActivityEagerExecution=true"];
+
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? "default";
   const address = `127.0.0.1:${options.port}`;
@@ -104,6 +111,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     for (const { name, cliType } of SEARCH_ATTRIBUTE_DEFINITIONS)
       args.push("--search-attribute", `${name}=${cliType}`);
   args.push("--log-level", "warn");
+  for (const setting of DYNAMIC_CONFIG) args.push("--dynamic-config-value", setting);
 
   const spawnProcess =
     options.spawnProcess ?? ((command, list) => spawn(command, list, { stdio: ["ignore", "pipe", "pipe"] }));

@@ -2,6 +2,7 @@
 // after events arrive for some contacts, and in the sweep over contacts whose segment is due to move
 // with time. A change closes the open membership row, opens a new one and is announced in the outbox.
 
+import type pg from "pg";
 import { isLifecycleStage, stageRank } from "../../domain/lifecycle/stages.ts";
 import {
   classifySegment,
@@ -44,6 +45,20 @@ export interface SegmentMove {
   to: BehaviouralSegment;
 }
 
+/** SQL true for a sequence version `v` that is a win-back: a program entered on the at_risk segment. */
+const WIN_BACK_VERSION = `v.definition->'trigger'->>'type' = 'segment_entered' AND v.definition->'trigger'->>'segment' = 'at_risk'`;
+
+/** Whether the enrollment is a win-back's run, whose end can change the contact's segment. */
+export async function isWinBackEnrollment(pool: pg.Pool, enrollmentId: string): Promise<boolean> {
+  const { rows } = await pool.query(
+    `SELECT 1 FROM "Enrollment" e
+       JOIN "SequenceVersion" v ON v."sequenceKey" = e."sequenceKey" AND v.version = e."sequenceVersion"
+      WHERE e.id = $1 AND ${WIN_BACK_VERSION}`,
+    [enrollmentId],
+  );
+  return rows.length > 0;
+}
+
 /** SegmentFacts of the contact `c` (a row with an id), as columns. */
 function segmentFactsSql(now: Date, thresholds: SegmentThresholds) {
   const windowStart = new Date(now.getTime() - thresholds.repeatWindowDays * DAY_MS);
@@ -55,8 +70,7 @@ function segmentFactsSql(now: Date, thresholds: SegmentThresholds) {
       (SELECT max(e."endedAt") FROM "Enrollment" e
         JOIN "SequenceVersion" v ON v."sequenceKey" = e."sequenceKey" AND v.version = e."sequenceVersion"
         WHERE e."contactId" = c.id AND e.status = 'completed'
-          AND v.definition->'trigger'->>'type' = 'segment_entered'
-          AND v.definition->'trigger'->>'segment' = 'at_risk') AS "winBackUnansweredAt"`;
+          AND ${Prisma.raw(WIN_BACK_VERSION)}) AS "winBackUnansweredAt"`;
 }
 
 /** One statement reads the whole RFM profile of every selected contact. */

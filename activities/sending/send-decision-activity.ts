@@ -17,8 +17,8 @@
 import type { NurtureflowConfig } from "../../domain/config.ts";
 import { decideSend, type SendCategory, type SendDecision } from "../../domain/sending/send-decision.ts";
 import { durationMs } from "../../domain/sequences/duration.ts";
-import type { ContactStore } from "../../prisma/client.ts";
-import { loadSendingRules } from "./sending-rules-store.ts";
+import { type ContactStore, sqlTransaction } from "../../prisma/client.ts";
+import { SENDING_RULES_SETTING_KEY, sendingRulesOf } from "./sending-rules-store.ts";
 
 export interface ApplySendingRulesInput {
   contactId: string;
@@ -53,6 +53,18 @@ interface DecisionRow {
   deferUntil: Date | null;
 }
 
+/** What the transaction reads once it holds the lock (instants as epoch milliseconds: pg reads `timestamp` as local time). */
+interface FactsRow {
+  taken: { decision: string; reason: string | null; deferUntilMs: number | null } | null;
+  contact: { timeZone: string | null } | null;
+  storedRules: unknown;
+}
+
+function decisionRowOf(taken: NonNullable<FactsRow["taken"]>): DecisionRow {
+  const deferUntil = taken.deferUntilMs === null ? null : new Date(Number(taken.deferUntilMs));
+  return { decision: taken.decision, reason: taken.reason, deferUntil };
+}
+
 function outcomeOf(row: DecisionRow): SendingRulesOutcome {
   if (row.decision === "defer" && row.deferUntil) {
     return { action: "defer", until: row.deferUntil.toISOString(), reason: row.reason ?? "" };
@@ -75,50 +87,69 @@ export function createSendDecisionActivities(deps: SendDecisionDependencies) {
 
   return {
     async applySendingRules(input: ApplySendingRulesInput): Promise<SendingRulesOutcome> {
-      return store.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONTACT_SEND_LOCK}::int, hashtext(${input.contactId}))`;
-        const key = { enrollmentId: input.enrollmentId, stepId: input.stepId, attempt: input.attempt };
-        const taken = await tx.sendDecision.findUnique({ where: { enrollmentId_stepId_attempt: key } });
-        if (taken) return outcomeOf(taken);
-
-        const contact = await tx.contact.findUnique({
-          where: { id: input.contactId },
-          select: { timeZone: true },
-        });
+      // Through pg rather than Prisma: this transaction is on every marketing send's path (BENCHMARKS.md).
+      return sqlTransaction(store, async (tx) => {
+        // Its own statement: a later one's snapshot then sees every decision committed before the lock.
+        await tx.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [
+          CONTACT_SEND_LOCK,
+          input.contactId,
+        ]);
+        const { rows } = await tx.query<FactsRow>(
+          `SELECT (SELECT json_build_object('decision', decision, 'reason', reason,
+                    'deferUntilMs', extract(epoch FROM "deferUntil") * 1000)
+                   FROM "SendDecision" WHERE "enrollmentId" = $1 AND "stepId" = $2 AND attempt = $3) AS taken,
+                  (SELECT json_build_object('timeZone', "timeZone") FROM "Contact" WHERE id = $4::uuid) AS contact,
+                  (SELECT value FROM "Setting" WHERE key = $5) AS "storedRules"`,
+          [input.enrollmentId, input.stepId, input.attempt, input.contactId, SENDING_RULES_SETTING_KEY],
+        );
+        const facts = rows[0];
+        if (facts?.taken) return outcomeOf(decisionRowOf(facts.taken));
         // An erased contact has nobody to send to (and no row a decision could refer to).
-        if (!contact) return { action: "expire", reason: "the contact no longer exists" };
+        if (!facts?.contact) return { action: "expire", reason: "the contact no longer exists" };
 
-        const { rules } = await loadSendingRules(tx, config.sendingRules);
+        const { rules } = sendingRulesOf(facts.storedRules ?? undefined, config.sendingRules);
         const now = await clock();
         const longestWindow = Math.max(0, ...rules.frequencyCaps.map((cap) => durationMs(cap.window)));
         const reservations =
           input.category === "marketing" && longestWindow > 0
-            ? await tx.sendDecision.findMany({
-                where: {
-                  contactId: input.contactId,
-                  category: "marketing",
-                  decision: "send",
-                  decidedAt: { gt: new Date(now.getTime() - longestWindow) },
-                },
-                select: { decidedAt: true },
-              })
-            : [];
+            ? await tx.query<{ decidedAtMs: number }>(
+                `SELECT extract(epoch FROM "decidedAt") * 1000 AS "decidedAtMs" FROM "SendDecision"
+                  WHERE "contactId" = $1::uuid AND category = 'marketing' AND decision = 'send'
+                    AND "decidedAt" > $2::timestamp`,
+                [input.contactId, new Date(now.getTime() - longestWindow).toISOString()],
+              )
+            : { rows: [] };
 
         const decision = decideSend({
           now,
           category: input.category,
-          timeZone: contact.timeZone,
+          timeZone: facts.contact.timeZone,
           fallbackTimeZone: rules.defaultTimeZone,
-          recentMarketingSends: reservations.map((reservation) => reservation.decidedAt),
+          recentMarketingSends: reservations.rows.map(
+            (reservation) => new Date(Number(reservation.decidedAtMs)),
+          ),
           caps: rules.frequencyCaps,
           quietHours: rules.quietHours,
           firstDueAt: new Date(input.firstDueAt),
           ...(input.expiry ? { expiry: input.expiry } : {}),
         });
         const row = rowOf(decision);
-        await tx.sendDecision.create({
-          data: { ...key, contactId: input.contactId, category: input.category, decidedAt: now, ...row },
-        });
+        await tx.query(
+          `INSERT INTO "SendDecision"
+             ("contactId", "enrollmentId", "stepId", attempt, category, decision, reason, "deferUntil", "decidedAt")
+           VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::timestamp, $9::timestamp)`,
+          [
+            input.contactId,
+            input.enrollmentId,
+            input.stepId,
+            input.attempt,
+            input.category,
+            row.decision,
+            row.reason,
+            row.deferUntil?.toISOString() ?? null,
+            now.toISOString(),
+          ],
+        );
         return outcomeOf(row);
       });
     },

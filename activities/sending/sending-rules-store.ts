@@ -11,7 +11,8 @@ import {
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
 
-const SETTING_KEY = "sending.rules";
+/** The Setting row that holds the API's override. */
+export const SENDING_RULES_SETTING_KEY = "sending.rules";
 
 type SettingAccess = Pick<ContactStore, "setting"> | Pick<Prisma.TransactionClient, "setting">;
 
@@ -36,8 +37,13 @@ export async function loadSendingRules(
   store: SettingAccess,
   environment: SendingRules,
 ): Promise<EffectiveSendingRules> {
-  const row = await store.setting.findUnique({ where: { key: SETTING_KEY } });
-  const stored = storedFields(row?.value);
+  const row = await store.setting.findUnique({ where: { key: SENDING_RULES_SETTING_KEY } });
+  return sendingRulesOf(row?.value, environment);
+}
+
+/** The rules in force from the stored override's value (undefined: none stored). */
+export function sendingRulesOf(storedValue: unknown, environment: SendingRules): EffectiveSendingRules {
+  const stored = storedFields(storedValue);
   const text = { ...formatSendingRules(environment), ...stored };
   const parsed = parseSendingRules(text);
   // A stored value was validated when saved; should one still not parse, the environment's rules hold.
@@ -52,8 +58,8 @@ export async function saveSendingRules(
 ): Promise<void> {
   const value = override as Prisma.InputJsonValue;
   await store.setting.upsert({
-    where: { key: SETTING_KEY },
-    create: { key: SETTING_KEY, value },
+    where: { key: SENDING_RULES_SETTING_KEY },
+    create: { key: SENDING_RULES_SETTING_KEY, value },
     update: { value },
   });
 }

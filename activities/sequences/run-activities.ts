@@ -5,7 +5,7 @@ import { isLifecycleStage, type LifecycleStage } from "../../domain/lifecycle/st
 import type { ContactFacts } from "../../domain/sequences/conditions.ts";
 import { resolveTimeZone } from "../../domain/time/local-time.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import type { ContactStore } from "../../prisma/client.ts";
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
 import { changeStageInTransaction } from "../contacts/stage-change.ts";
 import { scoreEvents } from "../scoring/contact-scores.ts";
 import { loadRuleSettings } from "../settings/rule-settings.ts";
@@ -64,13 +64,17 @@ async function contactFacts(
 export function createSequenceRunActivities(store: ContactStore, fallbackTimeZone: string) {
   return {
     async readRunFacts(input: { contactId: string; sequenceKey: string }): Promise<RunFacts> {
-      const [contact, sequence] = await Promise.all([
-        contactFacts(store, input.contactId, fallbackTimeZone),
-        store.sequence.findUnique({ where: { key: input.sequenceKey }, select: { status: true } }),
-      ]);
-      const status = sequence?.status;
+      // One statement through pg: every run reads this at its start and when each wait begins.
+      const { rows } = await sqlPool(store).query<{ contact: ContactRow | null; status: string | null }>(
+        `SELECT (SELECT json_build_object('lifecycleStage', "lifecycleStage", 'segment', segment,
+                   'score', score, 'properties', properties, 'timeZone', "timeZone")
+                 FROM "Contact" WHERE id = $1::uuid) AS contact,
+                (SELECT status FROM "Sequence" WHERE key = $2) AS status`,
+        [input.contactId, input.sequenceKey],
+      );
+      const { contact, status } = rows[0] ?? { contact: null, status: null };
       return {
-        contact,
+        contact: contact ? factsOf(contact, fallbackTimeZone) : null,
         sequenceStatus: status === "paused" || status === "archived" ? status : "active",
       };
     },
