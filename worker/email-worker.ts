@@ -10,6 +10,7 @@ import { createSmtpHealth } from "../activities/email/smtp-health.ts";
 import { createSmtpTransport } from "../activities/email/smtp-transport.ts";
 import { createTemplateCatalog } from "../activities/email/template-catalog.ts";
 import { createUnsubscribeLinks } from "../activities/email/unsubscribe-links.ts";
+import { createSendDecisionActivities } from "../activities/sending/send-decision-activity.ts";
 import { createTrackingLinks } from "../activities/tracking/tracking-links.ts";
 import type { NurtureflowConfig } from "../domain/config.ts";
 import type { ContactStore } from "../prisma/client.ts";
@@ -44,6 +45,7 @@ export async function createEmailWorker(options: {
       tracking: config.emailTracking ? createTrackingLinks(config.publicUrl, config.linkSigningSecret) : null,
       attempt: currentSendAttempt,
       health: createSmtpHealth(store, logger),
+      applySendingRules: createSendDecisionActivities({ store, config }).applySendingRules,
       mailFrom: config.mailFrom,
       senderPostalAddress: config.senderPostalAddress,
       erasureHashSecret: config.erasureHashSecret,

@@ -194,8 +194,11 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
     }
 
     if (action.kind === "send_email") {
-      // Frequency caps and quiet hours across sequences; runs recorded before they acted send at once.
-      if (action.category === "marketing" && patched("sending-rules")) {
+      // Frequency caps and quiet hours across sequences. Runs from "sending-rules-in-send" on have the
+      // send activity apply them (one activity less per email); earlier runs ask a separate activity
+      // first, and runs recorded before the rules acted send at once.
+      const rulesInSend = action.category === "marketing" && patched("sending-rules-in-send");
+      if (action.category === "marketing" && !rulesInSend && patched("sending-rules")) {
         const decision = await sendingRules(`${label}: sending rules`).applySendingRules({
           contactId: input.contactId,
           enrollmentId: input.enrollmentId,
@@ -233,6 +236,7 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
           // Extra input fields only: a replayed history's recorded input is not compared, so no patch.
           firstDueAt: new Date(action.firstDueAt).toISOString(),
           ...(action.expiry ? { expiry: action.expiry } : {}),
+          ...(rulesInSend ? { sendingRules: { attempt: action.attempt } } : {}),
         });
         tell({
           kind: "send_outcome",
@@ -243,7 +247,9 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
               ? { status: outcome.status, messageId: outcome.messageId }
               : outcome.status === "bounced"
                 ? { status: "bounced" }
-                : { status: outcome.status, reason: outcome.reason },
+                : outcome.status === "deferred"
+                  ? { status: "deferred", until: Date.parse(outcome.until), reason: outcome.reason }
+                  : { status: outcome.status, reason: outcome.reason },
         });
       } catch (error) {
         // Only non-retryable failures (an unknown template) reach here: the run ends, recorded, not failed.

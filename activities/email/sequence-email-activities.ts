@@ -32,6 +32,7 @@ import {
   suppressAddress,
   suppressionKey,
 } from "../consent/suppression.ts";
+import type { ApplySendingRulesInput, SendingRulesOutcome } from "../sending/send-decision-activity.ts";
 import type { TrackingLinks } from "../tracking/tracking-links.ts";
 import { withCommerceData } from "./commerce-template-data.ts";
 import type { SendAttempt } from "./send-attempt.ts";
@@ -53,6 +54,11 @@ export interface SendSequenceEmailInput {
   firstDueAt?: string;
   /** The step's expiry ("3d" by default): a marketing send not through by then is expired. */
   expiry?: string;
+  /**
+   * Apply the sending rules first (runs from "sending-rules-in-send" on): a deferral or an expiry is
+   * this call's outcome and nothing is sent. `attempt` counts the step's deferrals so far.
+   */
+  sendingRules?: { attempt: number };
 }
 
 export type SendOutcome =
@@ -61,7 +67,9 @@ export type SendOutcome =
   | { status: "suppressed"; reason: string }
   | { status: "bounced"; messageId: string }
   | { status: "expired"; reason: string }
-  | { status: "skipped"; reason: string };
+  | { status: "skipped"; reason: string }
+  /** The sending rules put the send off until `until` (ISO 8601). */
+  | { status: "deferred"; until: string; reason: string };
 
 export interface SequenceEmailDependencies {
   store: ContactStore;
@@ -83,6 +91,8 @@ export interface SequenceEmailDependencies {
   attempt?: () => SendAttempt;
   /** Where relay failures and recoveries are reported; absent: not reported. */
   health?: SmtpHealth;
+  /** The sending-rules decision (send-decision-activity.ts), for sends that ask for it. */
+  applySendingRules?: (input: ApplySendingRulesInput) => Promise<SendingRulesOutcome>;
   now?: () => Date;
 }
 
@@ -235,6 +245,22 @@ export function createSequenceEmailActivities(deps: SequenceEmailDependencies) {
 
   return {
     async sendSequenceEmail(input: SendSequenceEmailInput): Promise<SendOutcome> {
+      if (input.sendingRules) {
+        if (!deps.applySendingRules)
+          throw new Error("this email worker was started without the sending rules");
+        const decision = await deps.applySendingRules({
+          contactId: input.contactId,
+          enrollmentId: input.enrollmentId,
+          stepId: input.stepId,
+          attempt: input.sendingRules.attempt,
+          category: "marketing",
+          firstDueAt: input.firstDueAt ?? now().toISOString(),
+          ...(input.expiry ? { expiry: input.expiry } : {}),
+        });
+        if (decision.action === "defer")
+          return { status: "deferred", until: decision.until, reason: decision.reason };
+        if (decision.action === "expire") return { status: "expired", reason: decision.reason };
+      }
       const template = await resolveTemplate(input);
       if (!template) return NO_ADDRESS;
       const claimed = await claim(input, template);

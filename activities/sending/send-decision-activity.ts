@@ -4,7 +4,8 @@
 // which is the reservation the next check counts. Two sequences sending to one contact in the same
 // second therefore queue on the lock, and the second sees the first's reservation.
 //
-// Interface (register createSendDecisionActivities(deps) on the sequence worker):
+// Interface (the email worker hands applySendingRules to the send activity, which applies it before a
+// marketing send; the sequence worker registers it as an activity for runs recorded before that):
 //   applySendingRules(input: ApplySendingRulesInput): Promise<SendingRulesOutcome>
 //   ApplySendingRulesInput = { contactId, enrollmentId, stepId, attempt, category, firstDueAt, expiry? }
 //     attempt     0 the first time a step asks, +1 after each deferral (the record is idempotent per
@@ -13,7 +14,7 @@
 //     expiry      the step's duration override ("3d" by default)
 //   SendingRulesOutcome = { action: "send" } | { action: "defer"; until: ISO string; reason }
 //                       | { action: "expire"; reason }
-// The workflow sleeps until `until` and asks again with attempt + 1; on expire it skips the send.
+// The run sleeps until `until` and asks again with attempt + 1; on expire it skips the send.
 import type { NurtureflowConfig } from "../../domain/config.ts";
 import { decideSend, type SendCategory, type SendDecision } from "../../domain/sending/send-decision.ts";
 import { durationMs } from "../../domain/sequences/duration.ts";

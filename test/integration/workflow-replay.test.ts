@@ -26,6 +26,14 @@ describe("replay of recorded workflow histories", () => {
     expect(markers.some(({ v1, patched }) => v1 && !patched)).toBe(true);
   });
 
+  test("runs whose send activity applies the sending rules, and runs that asked a separate activity, are both among them", () => {
+    // 27 bytes of the marker's JSON are 36 whole base64 characters, past where the two ids part.
+    const inSend = Buffer.from('{"id":"sending-rules-in-send"').toString("base64").slice(0, 36);
+    const texts = recorded.map((file) => readFileSync(`${HISTORIES}${file}`, "utf8"));
+    expect(texts.some((text) => text.includes(inSend) && !text.includes("applySendingRules"))).toBe(true);
+    expect(texts.some((text) => text.includes("applySendingRules"))).toBe(true);
+  });
+
   test.each(recorded)("%s replays without nondeterminism", async (file) => {
     quietTemporalRuntime();
     const history = JSON.parse(readFileSync(`${HISTORIES}${file}`, "utf8"));
