@@ -15,7 +15,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from "@temporalio/workflow";
-import type { SequenceEmailActivities } from "../activities/email/sequence-email-activities.ts";
+import type {
+  SendOutcome as EmailSendOutcome,
+  SequenceEmailActivities,
+} from "../activities/email/sequence-email-activities.ts";
 import type { EnrollmentActivities } from "../activities/enrollment-activities.ts";
 import type { SendDecisionActivities } from "../activities/sending/send-decision-activity.ts";
 import type { SequenceRunActivities } from "../activities/sequences/run-activities.ts";
@@ -30,6 +33,7 @@ import {
   nextAction,
   type RunContext,
   type RunState,
+  type SendOutcome,
   startRun,
 } from "../domain/sequences/interpreter.ts";
 import { journalEntryView } from "../domain/sequences/journal-view.ts";
@@ -242,14 +246,7 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
           kind: "send_outcome",
           at: Date.now(),
           stepId: action.stepId,
-          outcome:
-            outcome.status === "sent" || outcome.status === "already_sent"
-              ? { status: outcome.status, messageId: outcome.messageId }
-              : outcome.status === "bounced"
-                ? { status: "bounced" }
-                : outcome.status === "deferred"
-                  ? { status: "deferred", until: Date.parse(outcome.until), reason: outcome.reason }
-                  : { status: outcome.status, reason: outcome.reason },
+          outcome: sendOutcomeOf(outcome),
         });
       } catch (error) {
         // Only non-retryable failures (an unknown template) reach here: the run ends, recorded, not failed.
@@ -361,6 +358,21 @@ async function finish(
     next: null,
     journal: state?.journal ?? [],
   };
+}
+
+/** What the send activity answered, as the interpreter's fact (its instants in epoch milliseconds). */
+function sendOutcomeOf(outcome: EmailSendOutcome): SendOutcome {
+  switch (outcome.status) {
+    case "sent":
+    case "already_sent":
+      return { status: outcome.status, messageId: outcome.messageId };
+    case "bounced":
+      return { status: "bounced" };
+    case "deferred":
+      return { status: "deferred", until: Date.parse(outcome.until), reason: outcome.reason };
+    default:
+      return { status: outcome.status, reason: outcome.reason };
+  }
 }
 
 function liveStatus(action: NextAction): "waiting" | "deferred" | "paused" | "running" {

@@ -2,7 +2,6 @@
 // after events arrive for some contacts, and in the sweep over contacts whose segment is due to move
 // with time. A change closes the open membership row, opens a new one and is announced in the outbox.
 
-import type pg from "pg";
 import { isLifecycleStage, stageRank } from "../../domain/lifecycle/stages.ts";
 import {
   classifySegment,
@@ -46,18 +45,7 @@ export interface SegmentMove {
 }
 
 /** SQL true for a sequence version `v` that is a win-back: a program entered on the at_risk segment. */
-const WIN_BACK_VERSION = `v.definition->'trigger'->>'type' = 'segment_entered' AND v.definition->'trigger'->>'segment' = 'at_risk'`;
-
-/** Whether the enrollment is a win-back's run, whose end can change the contact's segment. */
-export async function isWinBackEnrollment(pool: pg.Pool, enrollmentId: string): Promise<boolean> {
-  const { rows } = await pool.query(
-    `SELECT 1 FROM "Enrollment" e
-       JOIN "SequenceVersion" v ON v."sequenceKey" = e."sequenceKey" AND v.version = e."sequenceVersion"
-      WHERE e.id = $1 AND ${WIN_BACK_VERSION}`,
-    [enrollmentId],
-  );
-  return rows.length > 0;
-}
+export const WIN_BACK_VERSION = `v.definition->'trigger'->>'type' = 'segment_entered' AND v.definition->'trigger'->>'segment' = 'at_risk'`;
 
 /** SegmentFacts of the contact `c` (a row with an id), as columns. */
 function segmentFactsSql(now: Date, thresholds: SegmentThresholds) {

@@ -57,7 +57,8 @@ interface DecisionRow {
 /** What the transaction reads once it holds the lock (instants as epoch milliseconds: pg reads `timestamp` as local time). */
 interface FactsRow {
   taken: { decision: string; reason: string | null; deferUntilMs: number | null } | null;
-  contact: { timeZone: string | null } | null;
+  /** null: the contact no longer exists (the column is NOT NULL). */
+  contactTimeZone: string | null;
   storedRules: unknown;
 }
 
@@ -99,14 +100,15 @@ export function createSendDecisionActivities(deps: SendDecisionDependencies) {
           `SELECT (SELECT json_build_object('decision', decision, 'reason', reason,
                     'deferUntilMs', extract(epoch FROM "deferUntil") * 1000)
                    FROM "SendDecision" WHERE "enrollmentId" = $1 AND "stepId" = $2 AND attempt = $3) AS taken,
-                  (SELECT json_build_object('timeZone', "timeZone") FROM "Contact" WHERE id = $4::uuid) AS contact,
+                  (SELECT "timeZone" FROM "Contact" WHERE id = $4::uuid) AS "contactTimeZone",
                   (SELECT value FROM "Setting" WHERE key = $5) AS "storedRules"`,
           [input.enrollmentId, input.stepId, input.attempt, input.contactId, SENDING_RULES_SETTING_KEY],
         );
         const facts = rows[0];
         if (facts?.taken) return outcomeOf(decisionRowOf(facts.taken));
         // An erased contact has nobody to send to (and no row a decision could refer to).
-        if (!facts?.contact) return { action: "expire", reason: "the contact no longer exists" };
+        if (!facts || facts.contactTimeZone === null)
+          return { action: "expire", reason: "the contact no longer exists" };
 
         const { rules } = sendingRulesOf(facts.storedRules ?? undefined, config.sendingRules);
         const now = await clock();
@@ -124,7 +126,7 @@ export function createSendDecisionActivities(deps: SendDecisionDependencies) {
         const decision = decideSend({
           now,
           category: input.category,
-          timeZone: facts.contact.timeZone,
+          timeZone: facts.contactTimeZone,
           fallbackTimeZone: rules.defaultTimeZone,
           recentMarketingSends: reservations.rows.map(
             (reservation) => new Date(Number(reservation.decidedAtMs)),
