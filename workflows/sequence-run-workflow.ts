@@ -9,6 +9,7 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -65,26 +66,31 @@ export const HISTORY_BOUND = 1_000;
 /** How often a paused run looks at its sequence again, in case a resume signal was missed. */
 const PAUSE_RECHECK = "1 hour";
 
-const enrollments = proxyActivities<EnrollmentActivities>({
+const STORE_CALL = {
   startToCloseTimeout: "30 seconds",
   retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
-});
+} as const;
 
 function runActivities(summary: string) {
-  return proxyActivities<SequenceRunActivities>({
-    startToCloseTimeout: "30 seconds",
-    retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
-    summary,
-  });
+  return proxyActivities<SequenceRunActivities>({ ...STORE_CALL, summary });
+}
+
+/**
+ * Reading the contact and ending the enrollment answer in milliseconds and write nothing another
+ * step depends on. From "store-calls-local" on they are local activities: the worker runs them inside
+ * the workflow task that asks, sparing the server an activity task and a workflow task each (a welcome
+ * run is two workflow tasks and one activity task). Updating the contact stays an activity task: its
+ * stage change signals this run, and a workflow task retried for that signal would forget the update.
+ */
+function storeCalls(summary: string) {
+  return patched("store-calls-local")
+    ? proxyLocalActivities<SequenceRunActivities & EnrollmentActivities>({ ...STORE_CALL, summary })
+    : proxyActivities<SequenceRunActivities & EnrollmentActivities>({ ...STORE_CALL, summary });
 }
 
 // The decision is a short database transaction; retried until it answers, since a send waits on it.
 function sendingRules(summary: string) {
-  return proxyActivities<SendDecisionActivities>({
-    startToCloseTimeout: "30 seconds",
-    retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "1 minute" },
-    summary,
-  });
+  return proxyActivities<SendDecisionActivities>({ ...STORE_CALL, summary });
 }
 
 export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<SequenceRunView> {
@@ -115,7 +121,7 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
   if (input.carried) {
     state = input.carried.state;
   } else {
-    const facts = await runActivities("read the contact").readRunFacts({
+    const facts = await storeCalls("read the contact").readRunFacts({
       contactId: input.contactId,
       sequenceKey: input.sequence.key,
     });
@@ -152,7 +158,7 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
       const waitKey = action.kind === "wait" ? `${action.stepId}@${action.since}` : `hold:${action.stepId}`;
       if (checkedWait !== waitKey) {
         checkedWait = waitKey;
-        const facts = await runActivities(`${label}: read the contact`).readRunFacts({
+        const facts = await storeCalls(`${label}: read the contact`).readRunFacts({
           contactId: input.contactId,
           sequenceKey: input.sequence.key,
         });
@@ -342,7 +348,7 @@ async function finish(
     { key: NfStep, value: null },
   ]);
   setCurrentDetails(exitReason ? `${status}: ${exitReason}` : status);
-  await enrollments.finishEnrollment({
+  await storeCalls("end the enrollment").finishEnrollment({
     enrollmentId: input.enrollmentId,
     status,
     exitReason,

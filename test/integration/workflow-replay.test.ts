@@ -34,6 +34,17 @@ describe("replay of recorded workflow histories", () => {
     expect(texts.some((text) => text.includes("applySendingRules"))).toBe(true);
   });
 
+  test("runs whose store calls are local activities, and runs that scheduled them as activity tasks, are both among them", () => {
+    const texts = recorded.map((file) => readFileSync(`${HISTORIES}${file}`, "utf8"));
+    // A local activity is a marker in the history; an activity task names its type in clear.
+    const local = texts.filter((text) => text.includes('"core_local_activity"'));
+    expect(local.length).toBeGreaterThan(0);
+    expect(local.every((text) => !text.includes('"readRunFacts"'))).toBe(true);
+    expect(
+      texts.some((text) => text.includes('"readRunFacts"') && !text.includes('"core_local_activity"')),
+    ).toBe(true);
+  });
+
   test.each(recorded)("%s replays without nondeterminism", async (file) => {
     quietTemporalRuntime();
     const history = JSON.parse(readFileSync(`${HISTORIES}${file}`, "utf8"));
