@@ -98,8 +98,9 @@ export class OutboxDispatcher {
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly wakers = new Set<() => void>();
-  // Bumped by every notification: a loop whose pass began before the last one does not go to sleep.
-  private generation = 0;
+  // A row committed since the last claim began: the loop that finds this set claims again before it
+  // sleeps. One notification wakes one sleeping loop; waking them all cost an empty claim per loop.
+  private unclaimed = false;
   private listener: pg.Client | null = null;
   private relisten: NodeJS.Timeout | null = null;
   private listening: Promise<void> = Promise.resolve();
@@ -120,7 +121,7 @@ export class OutboxDispatcher {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeAll();
+    for (const wake of [...this.wakers]) wake();
     if (this.relisten) clearTimeout(this.relisten);
     await this.listening;
     await this.listener?.end().catch(() => {});
@@ -128,9 +129,10 @@ export class OutboxDispatcher {
     await this.loop;
   }
 
-  private wakeAll(): void {
-    this.generation += 1;
-    for (const wake of [...this.wakers]) wake();
+  private rowsCommitted(): void {
+    this.unclaimed = true;
+    const [sleeper] = this.wakers;
+    sleeper?.();
   }
 
   private async listen(): Promise<void> {
@@ -151,13 +153,13 @@ export class OutboxDispatcher {
       }, RELISTEN_MS);
     };
     client.on("error", retry);
-    client.on("notification", () => this.wakeAll());
+    client.on("notification", () => this.rowsCommitted());
     try {
       await client.connect();
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.listener = client;
       // Rows written while nobody listened are found by the pass this wakes.
-      this.wakeAll();
+      this.rowsCommitted();
     } catch (error) {
       retry(error);
     }
@@ -230,7 +232,7 @@ export class OutboxDispatcher {
 
   private async claimLoop(): Promise<void> {
     while (this.running) {
-      const generation = this.generation;
+      this.unclaimed = false;
       let delivered = 0;
       try {
         delivered = await this.dispatchDue();
@@ -240,7 +242,7 @@ export class OutboxDispatcher {
           `outbox dispatch pass failed: ${errorSummary(error)}`,
         );
       }
-      if (delivered > 0 || generation !== this.generation) continue;
+      if (delivered > 0 || this.unclaimed) continue;
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
