@@ -3,7 +3,7 @@
 // marketing programs, which end before their next email.
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { ContactStore } from "../../prisma/client.ts";
-import { enqueueContactChange } from "../outbox/outbox-writer.ts";
+import { enqueueContactChanges } from "../outbox/outbox-writer.ts";
 import { suppressAddress } from "./suppression.ts";
 
 export type UnsubscribeOutcome = "unsubscribed" | "already_unsubscribed" | "unknown_contact";
@@ -22,7 +22,9 @@ export async function unsubscribeInTransaction(
     data: { unsubscribedAt: occurredAt, marketingConsent: false },
   });
   if (changed.count === 0) return "already_unsubscribed";
-  await enqueueContactChange(tx, contactId, { kind: "unsubscribed", occurredAt: occurredAt.toISOString() });
+  await enqueueContactChanges(tx, [
+    { contactId, change: { kind: "unsubscribed", occurredAt: occurredAt.toISOString() } },
+  ]);
   return "unsubscribed";
 }
 

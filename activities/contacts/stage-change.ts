@@ -8,7 +8,7 @@ import {
   type StageChangeSource,
 } from "../../domain/lifecycle/stages.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { type ContactChangeRow, enqueueContactChange } from "../outbox/outbox-writer.ts";
+import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-writer.ts";
 
 export interface StageChangeRequest {
   contactId: string;
@@ -59,26 +59,23 @@ export async function changeStageInTransaction(
   if (!move) return { changed: false, stage: request.to };
   const { from, highestStage: highest } = move;
   const occurredAt = request.occurredAt ?? new Date();
-  await tx.contact.update({
-    where: { id: request.contactId },
-    data: { lifecycleStage: request.to, highestStage: highest },
-  });
-  await tx.stageChange.create({
-    data: {
+  // Raw statements: every API stage change, merge and update_contact step comes here, and the ORM
+  // compiles each of its queries anew (BENCHMARKS.md, "Engine: fourth round").
+  await tx.$executeRaw`
+    UPDATE "Contact" SET "lifecycleStage" = ${request.to}, "highestStage" = ${highest}, "updatedAt" = ${new Date()}::timestamp
+    WHERE id = ${request.contactId}::uuid`;
+  const news = await recordStageChanges(tx, [
+    {
       contactId: request.contactId,
-      fromStage: from,
-      toStage: request.to,
+      from,
+      to: request.to,
+      highestStage: highest,
       reason: request.reason,
       source: request.source,
       occurredAt,
     },
-  });
-  await enqueueContactChange(tx, request.contactId, {
-    kind: "stage_changed",
-    from,
-    to: request.to,
-    occurredAt: occurredAt.toISOString(),
-  });
+  ]);
+  await enqueueContactChanges(tx, news);
   return { changed: true, from, to: request.to, highestStage: highest };
 }
 

@@ -4,22 +4,12 @@
 import type { ContactChange } from "../../domain/sequences/contact-change.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 
-export async function enqueueContactChange(
-  tx: Prisma.TransactionClient,
-  contactId: string,
-  change: ContactChange,
-): Promise<void> {
-  await tx.outbox.create({
-    data: { kind: change.kind, contactId, payload: change as Prisma.InputJsonValue },
-  });
-}
-
 export interface ContactChangeRow {
   contactId: string;
   change: ContactChange;
 }
 
-/** Many announcements in one statement, for batch ingestion and the segment sweep, in their order. */
+/** Announcements in one statement whatever their number, in their order. */
 export async function enqueueContactChanges(
   tx: Prisma.TransactionClient,
   rows: readonly ContactChangeRow[],

@@ -141,13 +141,15 @@ export async function recordSegmentMoves(
   now: Date,
 ): Promise<ContactChangeRow[]> {
   if (moves.length === 0) return [];
-  await tx.segmentMembership.updateMany({
-    where: { contactId: { in: moves.map((move) => move.contactId) }, leftAt: null },
-    data: { leftAt: now },
-  });
-  await tx.segmentMembership.createMany({
-    data: moves.map((move) => ({ contactId: move.contactId, segment: move.to, enteredAt: now })),
-  });
+  // One statement: the memberships left and the ones entered (the insert's rows are not in the
+  // update's snapshot, so a move never closes the membership it opens).
+  const entered = JSON.stringify(moves.map((move) => ({ contactId: move.contactId, segment: move.to })));
+  await tx.$executeRaw`
+    WITH moved AS (SELECT * FROM json_to_recordset(${entered}::json) AS m("contactId" uuid, segment text)),
+      closed AS (UPDATE "SegmentMembership" s SET "leftAt" = ${now}::timestamp FROM moved
+        WHERE s."contactId" = moved."contactId" AND s."leftAt" IS NULL)
+    INSERT INTO "SegmentMembership" ("contactId", segment, "enteredAt")
+    SELECT "contactId", segment, ${now}::timestamp FROM moved`;
   const occurredAt = now.toISOString();
   return moves.map((move) => ({
     contactId: move.contactId,
