@@ -7,11 +7,11 @@ import { listContacts } from "../../activities/contacts/contact-list.ts";
 import { upsertContactByEmail } from "../../activities/contacts/contact-upsert.ts";
 import { ContactNotFoundError, changeStageInTransaction } from "../../activities/contacts/stage-change.ts";
 import { refreshSegments } from "../../activities/segments/contact-segments.ts";
-import { loadRuleSettings } from "../../activities/settings/rule-settings.ts";
+import { readRuleSettings } from "../../activities/settings/rule-settings.ts";
 import type { NurtureflowConfig } from "../../domain/config.ts";
 import { decodeCursor } from "../../domain/contacts/list-cursor.ts";
 import type { LifecycleStage } from "../../domain/lifecycle/stages.ts";
-import type { ContactStore } from "../../prisma/client.ts";
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
 import { cancelEnrollmentSignal } from "../../workflows/sequence-signals.ts";
 import { notFound, ProblemError } from "../problem.ts";
 import { defineRoute, type RouteDefinition } from "../route-definition.ts";
@@ -199,13 +199,18 @@ export function contactRoutes({ store, config, temporal }: ContactRouteDependenc
         410: { description: "Erased" },
       },
       handle: async ({ params, body, res }) => {
-        const target = await store.contact.findUnique({
-          where: { id: params.id },
-          select: { erasedAt: true },
-        });
-        if (target?.erasedAt) throw erased(target.erasedAt);
+        // Both reads straight through pg, at once: every stage change set through the API starts here.
+        const [target, { segments }] = await Promise.all([
+          sqlPool(store).query<{ erasedAt: Date | null }>(
+            // The column is UTC without a zone: as timestamptz, pg reads the instant right.
+            `SELECT "erasedAt" AT TIME ZONE 'UTC' AS "erasedAt" FROM "Contact" WHERE id = $1::uuid`,
+            [params.id],
+          ),
+          readRuleSettings(sqlPool(store)),
+        ]);
+        const erasedAt = target.rows[0]?.erasedAt;
+        if (erasedAt) throw erased(erasedAt);
         try {
-          const { segments } = await loadRuleSettings(store);
           const outcome = await store.$transaction(async (tx) => {
             const change = await changeStageInTransaction(tx, {
               contactId: params.id,

@@ -325,9 +325,14 @@ describe("export and erasure of a contact", () => {
     const audit = await stack.store.contactErasure.findUniqueOrThrow({ where: { contactId } });
     expect(audit.runsCancelled).toBe(1);
 
-    expect((await api(stack, "GET", `/v1/contacts/${contactId}`)).status).toBe(410);
+    const gone = await api(stack, "GET", `/v1/contacts/${contactId}`);
+    expect(gone.status).toBe(410);
+    expect(gone.body.detail).toBe(`the contact was erased at ${audit.erasedAt.toISOString()}`);
     expect((await api(stack, "GET", `/v1/contacts/${contactId}/export`)).status).toBe(410);
-    expect((await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "sql" })).status).toBe(410);
+    // The stage route reads the erasure through pg, not Prisma: the same instant.
+    const moved = await api(stack, "PUT", `/v1/contacts/${contactId}/stage`, { stage: "sql" });
+    expect(moved.status).toBe(410);
+    expect(moved.body.detail).toBe(gone.body.detail);
     expect(
       (await api(stack, "GET", `/v1/contacts?email=${encodeURIComponent(EMAIL)}`)).body.contacts,
     ).toEqual([]);
