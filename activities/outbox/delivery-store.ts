@@ -1,7 +1,8 @@
 // What the outbox dispatcher reads and writes in the contact store while it delivers rows, each a
 // single statement: a burst of changes claims many rows at once, and one query per row and question
-// (through the same pool as the runs' own store calls) made delivery queue behind itself.
-import type { ContactStore } from "../../prisma/client.ts";
+// (through the same pool as the runs' own store calls) made delivery queue behind itself. Straight
+// through pg (sqlPool): they run for every row a dispatcher delivers.
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
 
 /** A claimed row's contact as the dispatcher needs it; `exists` false once it is deleted. */
 export interface DeliveryContact {
@@ -17,14 +18,20 @@ export async function readDeliveryContacts(
   store: ContactStore,
   contactIds: readonly string[],
 ): Promise<Map<string, DeliveryContact>> {
-  const rows = await store.$queryRaw<
-    Array<{ id: string; exists: boolean; stage: string | null; segment: string | null; running: unknown }>
-  >`
-    SELECT ids.id, c.id IS NOT NULL AS "exists", c."lifecycleStage" AS stage, c.segment,
+  const { rows } = await sqlPool(store).query<{
+    id: string;
+    exists: boolean;
+    stage: string | null;
+    segment: string | null;
+    running: unknown;
+  }>(
+    `SELECT ids.id, c.id IS NOT NULL AS "exists", c."lifecycleStage" AS stage, c.segment,
       COALESCE((SELECT json_agg(json_build_object('sequenceKey', e."sequenceKey", 'entryKey', e."entryKey"))
         FROM "Enrollment" e WHERE e."contactId" = ids.id::uuid AND e.status = 'running'), '[]'::json) AS running
-    FROM (SELECT DISTINCT json_array_elements_text(${JSON.stringify(contactIds)}::json) AS id) ids
-    LEFT JOIN "Contact" c ON c.id = ids.id::uuid`;
+    FROM (SELECT DISTINCT json_array_elements_text($1::json) AS id) ids
+    LEFT JOIN "Contact" c ON c.id = ids.id::uuid`,
+    [JSON.stringify(contactIds)],
+  );
   return new Map(
     rows.map((row) => [
       row.id,
@@ -50,16 +57,21 @@ export async function readEnrollmentHistory(
   store: ContactStore,
   enrollment: { id: string; sequenceKey: string; contactId: string; entryKey: string },
 ): Promise<EnrollmentHistory> {
-  const [row] = await store.$queryRaw<
-    Array<{ existing: string | null; hasPrevious: boolean; previousEndedAt: Date | null }>
-  >`
-    WITH previous AS (
-      SELECT "endedAt" FROM "Enrollment"
-      WHERE "sequenceKey" = ${enrollment.sequenceKey} AND "contactId" = ${enrollment.contactId}::uuid
-        AND "entryKey" = ${enrollment.entryKey} AND id <> ${enrollment.id} AND status <> 'skipped'
+  const { rows } = await sqlPool(store).query<{
+    existing: string | null;
+    hasPrevious: boolean;
+    previousEndedAt: Date | null;
+  }>(
+    // "endedAt" is UTC without a zone: as timestamptz, pg reads the instant right.
+    `WITH previous AS (
+      SELECT "endedAt" AT TIME ZONE 'UTC' AS "endedAt" FROM "Enrollment"
+      WHERE "sequenceKey" = $2 AND "contactId" = $3::uuid AND "entryKey" = $4 AND id <> $1 AND status <> 'skipped'
       ORDER BY "startedAt" DESC LIMIT 1)
-    SELECT (SELECT status FROM "Enrollment" WHERE id = ${enrollment.id}) AS existing,
-      EXISTS (SELECT 1 FROM previous) AS "hasPrevious", (SELECT "endedAt" FROM previous) AS "previousEndedAt"`;
+    SELECT (SELECT status FROM "Enrollment" WHERE id = $1) AS existing,
+      EXISTS (SELECT 1 FROM previous) AS "hasPrevious", (SELECT "endedAt" FROM previous) AS "previousEndedAt"`,
+    [enrollment.id, enrollment.sequenceKey, enrollment.contactId, enrollment.entryKey],
+  );
+  const [row] = rows;
   return {
     existing: row?.existing ?? null,
     previous: row?.hasPrevious ? { endedAt: row.previousEndedAt } : null,
@@ -77,9 +89,17 @@ export async function openEnrollment(
     entryKey: string;
   },
 ): Promise<void> {
-  await store.$executeRaw`
-    INSERT INTO "Enrollment" (id, "sequenceKey", "sequenceVersion", "contactId", "entryKey", "startedAt")
-    VALUES (${enrollment.id}, ${enrollment.sequenceKey}, ${enrollment.sequenceVersion},
-      ${enrollment.contactId}::uuid, ${enrollment.entryKey}, ${new Date()}::timestamp)
-    ON CONFLICT (id) DO NOTHING`;
+  await sqlPool(store).query(
+    `INSERT INTO "Enrollment" (id, "sequenceKey", "sequenceVersion", "contactId", "entryKey", "startedAt")
+    VALUES ($1, $2, $3, $4::uuid, $5, $6::timestamp)
+    ON CONFLICT (id) DO NOTHING`,
+    [
+      enrollment.id,
+      enrollment.sequenceKey,
+      enrollment.sequenceVersion,
+      enrollment.contactId,
+      enrollment.entryKey,
+      new Date().toISOString(),
+    ],
+  );
 }

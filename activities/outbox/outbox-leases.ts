@@ -6,7 +6,7 @@
 // claimed independently. Each claim draws a new lease token; only the holder of the current token can
 // mark the row delivered or record its failure, so a dispatcher whose lease ran out writes nothing.
 import type { ContactChange } from "../../domain/sequences/contact-change.ts";
-import type { ContactStore } from "../../prisma/client.ts";
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
 
 export interface ClaimedOutboxRow {
   id: bigint;
@@ -26,14 +26,16 @@ export interface ParkedOutboxRow {
   parkedAt: Date;
 }
 
+// The claim, the mark and the failure run for every row, so they go straight through pg (sqlPool);
+// pg hands int8 back as a string, turned into the bigint the rest of the code uses.
+
 /** Leases up to `limit` rows, each the earliest undelivered row of its contact, for `leaseMs`. */
 export async function claimDueRows(
   store: ContactStore,
   options: { limit: number; leaseMs: number },
 ): Promise<ClaimedOutboxRow[]> {
-  const rows = await store.$queryRaw<ClaimedOutboxRow[]>`
-    UPDATE "Outbox" SET "nextAttemptAt" = now() + make_interval(secs => ${options.leaseMs / 1000}),
-      "leaseToken" = gen_random_uuid()
+  const { rows } = await sqlPool(store).query<Omit<ClaimedOutboxRow, "id"> & { id: string }>(
+    `UPDATE "Outbox" SET "nextAttemptAt" = now() + make_interval(secs => $1), "leaseToken" = gen_random_uuid()
     WHERE id IN (
       SELECT o.id FROM "Outbox" o
       WHERE o."dispatchedAt" IS NULL AND o."parkedAt" IS NULL AND o."nextAttemptAt" <= now()
@@ -41,17 +43,21 @@ export async function claimDueRows(
           SELECT 1 FROM "Outbox" e
           WHERE e."contactId" = o."contactId" AND e.id < o.id
             AND e."dispatchedAt" IS NULL AND e."parkedAt" IS NULL)
-      ORDER BY o.id LIMIT ${options.limit} FOR UPDATE OF o SKIP LOCKED)
-    RETURNING id, "contactId"::text AS "contactId", payload, attempts, "leaseToken"::text AS "leaseToken"`;
-  return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+      ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED)
+    RETURNING id, "contactId"::text AS "contactId", payload, attempts, "leaseToken"::text AS "leaseToken"`,
+    [options.leaseMs / 1000, options.limit],
+  );
+  return rows.map((row) => ({ ...row, id: BigInt(row.id) })).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** Marks the row delivered if this lease is still the current one; false when another claim took over. */
 export async function markDelivered(store: ContactStore, row: ClaimedOutboxRow): Promise<boolean> {
-  const updated = await store.$executeRaw`
-    UPDATE "Outbox" SET "dispatchedAt" = now(), "leaseToken" = NULL, "lastError" = NULL
-    WHERE id = ${row.id} AND "leaseToken" = ${row.leaseToken}::uuid AND "dispatchedAt" IS NULL`;
-  return updated === 1;
+  const { rowCount } = await sqlPool(store).query(
+    `UPDATE "Outbox" SET "dispatchedAt" = now(), "leaseToken" = NULL, "lastError" = NULL
+    WHERE id = $1 AND "leaseToken" = $2::uuid AND "dispatchedAt" IS NULL`,
+    [String(row.id), row.leaseToken],
+  );
+  return rowCount === 1;
 }
 
 /** Records a failed attempt under the lease: due again after `retryInMs`, or parked. */
@@ -60,12 +66,14 @@ export async function recordFailure(
   row: ClaimedOutboxRow,
   failure: { error: string; retryInMs: number; park: boolean },
 ): Promise<boolean> {
-  const updated = await store.$executeRaw`
-    UPDATE "Outbox" SET attempts = attempts + 1, "lastError" = ${failure.error.slice(0, 2000)},
-      "nextAttemptAt" = now() + make_interval(secs => ${failure.retryInMs / 1000}),
-      "parkedAt" = CASE WHEN ${failure.park} THEN now() ELSE NULL END, "leaseToken" = NULL
-    WHERE id = ${row.id} AND "leaseToken" = ${row.leaseToken}::uuid AND "dispatchedAt" IS NULL`;
-  return updated === 1;
+  const { rowCount } = await sqlPool(store).query(
+    `UPDATE "Outbox" SET attempts = attempts + 1, "lastError" = $3,
+      "nextAttemptAt" = now() + make_interval(secs => $4),
+      "parkedAt" = CASE WHEN $5::boolean THEN now() ELSE NULL END, "leaseToken" = NULL
+    WHERE id = $1 AND "leaseToken" = $2::uuid AND "dispatchedAt" IS NULL`,
+    [String(row.id), row.leaseToken, failure.error.slice(0, 2000), failure.retryInMs / 1000, failure.park],
+  );
+  return rowCount === 1;
 }
 
 /** Parked rows in the order they were written, from after the row `after` (a page cursor). */
