@@ -56,9 +56,6 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowBundle,
-    // The SDK sizes the cache from the heap limit (about 2,300 runs on a 4 GB heap), which lets a
-    // worker holding many sleeping runs grow past 1.5 GB (BENCHMARKS.md, "Engine: fourth round").
-    maxCachedWorkflows: config.workerCachedRuns,
     activities: {
       ...createEnrollmentActivities(store),
       ...createSegmentSweepActivities(store),

@@ -260,12 +260,6 @@ export const ENVIRONMENT_VARIABLES = {
     fallback: "15m",
     meaning: "how often the segment sweep Schedule runs; `off` removes the Schedule",
   },
-  WORKER_CACHED_RUNS: {
-    schema: wholeNumber(2, 1_000_000, "a whole number from 2 to 1000000"),
-    fallback: "1000",
-    meaning:
-      "runs a worker keeps in memory between their tasks; beyond them a waking run is replayed from its history (about 0.7 MB each)",
-  },
   WORKFLOW_BUNDLE_PATH: {
     schema: text,
     unset: "bundled at start (or the build's bundle)",
