@@ -87,9 +87,14 @@ function registerSearchAttributes(cli: string, address: string, namespace: strin
 /**
  * Server settings the dev server does not default to. Eager activity execution: an activity a run
  * schedules on its own task queue comes back in the answer to the workflow task that scheduled it,
- * instead of waiting for a poll (BENCHMARKS.md, "Engine: burst of stage changes").
+ * instead of waiting for a poll (BENCHMARKS.md, "Engine: third round"). Eager workflow start: a run
+ * the dispatcher starts gets its first workflow task in the answer to the start, on the worker
+ * sharing its connection (BENCHMARKS.md, "Engine: fourth round").
  */
-export const DYNAMIC_CONFIG = ["system.enableActivityEagerExecution=true"];
+export const DYNAMIC_CONFIG = [
+  "system.enableActivityEagerExecution=true",
+  "system.enableEagerWorkflowStart=true",
+];
 
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? "default";

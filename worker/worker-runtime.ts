@@ -1,5 +1,6 @@
 // Everything one worker process runs: the sequence worker, the email worker on its own task queue
 // (so its rate can be bounded on its own) and the outbox dispatcher. Tests start it in-process.
+import { Client } from "@temporalio/client";
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
 import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
@@ -77,6 +78,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const dispatcher = new OutboxDispatcher({
     store,
     client: temporalClient.get,
+    eagerClient: new Client({ connection, namespace: config.temporalNamespace }),
     taskQueue: config.taskQueue,
     emailTaskQueue: config.emailTaskQueue,
     pollMs: config.outboxPollMs,

@@ -55,6 +55,11 @@ export interface SequenceRunInput {
   sequence: SequenceVersionRef;
   emailTaskQueue: string;
   trigger: ContactChange;
+  /**
+   * Set when the dispatcher started the run with `start` (eagerly, on its own worker) rather than
+   * signal-with-start: the trigger is then the run's first fact from here, not from a signal.
+   */
+  triggerInInput?: true;
   /** Events after which a waiting run continues as new; default HISTORY_BOUND (tests use a small one). */
   historyBound?: number;
   /** Set by continue-as-new: the interpreter's state and the wait whose contact re-check is done. */
@@ -112,6 +117,11 @@ export async function sequenceRunWorkflow(input: SequenceRunInput): Promise<Sequ
   setHandler(sequenceStatusSignal, (status) => {
     inbox.push({ kind: "sequence_status", at: Date.now(), status });
   });
+  // Where signal-with-start's signal would have been told: runs without the flag (every recorded
+  // history before it) take the same path as before, so no patch marker is needed.
+  if (input.triggerInInput && !input.carried) {
+    inbox.push({ kind: "change", at: Date.now(), change: input.trigger });
+  }
 
   let state: RunState;
   let checkedWait = input.carried?.checkedWait ?? null;

@@ -214,14 +214,24 @@ describe("the pipeline", () => {
     });
     await waitUntil(() => delivered(contactId), 30_000, "both rows delivered");
     const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
-    const signalled = (history.events ?? [])
-      .map((event) => event.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data)
-      .filter((data): data is Uint8Array => data instanceof Uint8Array)
-      .map((data) => JSON.parse(Buffer.from(data).toString("utf8")) as { kind: string; to: string })
+    const decode = (data: Uint8Array) => JSON.parse(Buffer.from(data).toString("utf8"));
+    const [started, ...rest] = history.events ?? [];
+    // The row that opened the run is its start input's trigger; every later row is a signal.
+    const startInput = decode(
+      started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data ?? new Uint8Array(),
+    );
+    expect(startInput).toMatchObject({ triggerInInput: true });
+    const received = [
+      startInput.trigger as { kind: string; to: string },
+      ...rest
+        .map((event) => event.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data)
+        .filter((data): data is Uint8Array => data instanceof Uint8Array)
+        .map((data) => decode(data) as { kind: string; to: string }),
+    ]
       // A stage change through the API also moves the segment (new → lead): only stage changes here.
       .filter((change) => change.kind === "stage_changed")
       .map((change) => change.to);
-    expect(signalled).toEqual(["lead", "mql", "sql"]);
+    expect(received).toEqual(["lead", "mql", "sql"]);
   });
 
   test("an order that arrived before its cart's earlier abandonment starts no cart recovery", async () => {

@@ -88,6 +88,19 @@ describe("welcome email for a new lead", () => {
     ]);
     const contact = await api(stack, "GET", `/v1/contacts/${contactId}`);
     expect(contact.body).toMatchObject({ lifecycleStage: "lead", highestStage: "lead" });
+    // The dispatcher opened this run, so it started it with its trigger in its input (eager start),
+    // not with signal-with-start: no signal carries the stage change (later changes still come as
+    // signals, such as the segment this move gave the contact).
+    const run = temporal.workflow.getHandle(sequenceWorkflowId("welcome", contactId, "stage/lead"));
+    const events = (await run.fetchHistory()).events ?? [];
+    const payload = (data: Uint8Array | null | undefined) =>
+      JSON.parse(Buffer.from(data ?? []).toString() || "null");
+    const signalled = events.flatMap((event) =>
+      (event.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []).map((p) => payload(p.data)),
+    );
+    expect(signalled.filter((change) => change?.kind === "stage_changed")).toEqual([]);
+    const input = payload(events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data);
+    expect(input).toMatchObject({ triggerInInput: true, trigger: { kind: "stage_changed", to: "lead" } });
     recordHistory(sequenceWorkflowId("welcome", contactId, "stage/lead"), "welcome-sent");
   });
 

@@ -45,6 +45,19 @@ describe("replay of recorded workflow histories", () => {
     ).toBe(true);
   });
 
+  test("runs started with their trigger in their input, and runs that got it as their first signal, are both among them", () => {
+    const texts = recorded.map((file) => readFileSync(`${HISTORIES}${file}`, "utf8"));
+    // The start input is a base64 JSON payload: the flag's name, encoded at each of the three offsets.
+    const flag = [0, 1, 2].map((offset) =>
+      Buffer.from(`${"x".repeat(offset)}"triggerInInput":true`)
+        .toString("base64")
+        .slice(4, 24),
+    );
+    const inInput = texts.filter((text) => flag.some((encoded) => text.includes(encoded)));
+    expect(inInput.length).toBeGreaterThan(0);
+    expect(texts.length).toBeGreaterThan(inInput.length);
+  });
+
   test.each(recorded)("%s replays without nondeterminism", async (file) => {
     quietTemporalRuntime();
     const history = JSON.parse(readFileSync(`${HISTORIES}${file}`, "utf8"));
