@@ -89,7 +89,13 @@ function runActivities(summary: string) {
  */
 function storeCalls(summary: string) {
   return patched("store-calls-local")
-    ? proxyLocalActivities<SequenceRunActivities & EnrollmentActivities>({ ...STORE_CALL, summary })
+    ? proxyLocalActivities<SequenceRunActivities & EnrollmentActivities>({
+        ...STORE_CALL,
+        summary,
+        // Retries past the first few seconds wait on a timer, not inside the workflow task, so a
+        // database outage neither holds the task open nor keeps the worker from shutting down.
+        localRetryThreshold: "5 seconds",
+      })
     : proxyActivities<SequenceRunActivities & EnrollmentActivities>({ ...STORE_CALL, summary });
 }
 

@@ -15,6 +15,7 @@ import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import { type ContactStore, openContactStore } from "../../prisma/client.ts";
 import { lazyTemporalClient } from "../../worker/temporal-client.ts";
 import { startWorkerRuntime, type WorkerRuntime } from "../../worker/worker-runtime.ts";
+import { sequenceRunViewQuery } from "../../workflows/sequence-signals.ts";
 import { type PrivatePostgres, startPrivatePostgres } from "../support/private-postgres.ts";
 import { quietTemporalRuntime } from "../support/quiet-runtime.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
@@ -120,10 +121,12 @@ describe("PostgreSQL unavailable", () => {
     const handle = (await temporal.get()).workflow.getHandle(
       sequenceWorkflowId("pause-then-welcome", contactId, "stage/lead"),
     );
+    // The run has read the contact (a local activity, inside its workflow task) and waits on its pause:
+    // its next store call is the send, an activity task whose retries Temporal shows.
     await waitUntil(
-      async () => (await handle.describe().catch(() => null))?.status.name === "RUNNING",
+      async () => (await handle.query(sequenceRunViewQuery).catch(() => null))?.state === "waiting",
       30_000,
-      "the run started",
+      "the run waits on its pause",
     );
 
     await database.stop();
