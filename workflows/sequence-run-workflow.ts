@@ -92,8 +92,8 @@ function storeCalls(summary: string) {
     ? proxyLocalActivities<SequenceRunActivities & EnrollmentActivities>({
         ...STORE_CALL,
         summary,
-        // Retries past the first few seconds wait on a timer, not inside the workflow task, so a
-        // database outage neither holds the task open nor keeps the worker from shutting down.
+        // Retries past the first few seconds wait on a Temporal timer: a database outage holds the
+        // workflow task open for those few seconds, not for as long as it lasts.
         localRetryThreshold: "5 seconds",
       })
     : proxyActivities<SequenceRunActivities & EnrollmentActivities>({ ...STORE_CALL, summary });
