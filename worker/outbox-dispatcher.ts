@@ -363,38 +363,21 @@ export class OutboxDispatcher {
     };
     const { eagerClient } = this.options;
     try {
-      // A run this delivery just opened: started eagerly, its trigger in its input. A redelivered
-      // row's run may exist already, and an open run with this id takes the change as a signal.
-      const eager =
+      // A run this delivery just opened is started with its trigger in its input. A redelivered row's
+      // run may exist already, and an open run with this id takes the change as a signal.
+      const start =
         !existing && eagerClient
-          ? await this.withinLease(eagerClient, deadline, () =>
-              eagerClient.workflow
-                .start<typeof sequenceRunWorkflow>("sequenceRunWorkflow", {
-                  ...options,
-                  args: [{ ...input, triggerInInput: true }],
-                  requestEagerStart: true,
-                })
-                .then((handle) => handle.eagerlyStarted)
-                .catch((error: unknown) => {
-                  if (error instanceof WorkflowExecutionAlreadyStartedError) return null;
-                  throw error;
-                }),
-            )
-          : null;
-      if (eager === null) {
+          ? await this.startWithTrigger(eagerClient, deadline, options, input)
+          : "taken";
+      if (start === "taken") {
         await this.withinLease(client, deadline, () =>
           client.workflow.signalWithStart<typeof sequenceRunWorkflow, [ContactChange]>(
             "sequenceRunWorkflow",
-            {
-              ...options,
-              args: [input],
-              signal: contactChangedSignal,
-              signalArgs: [row.payload],
-            },
+            { ...options, args: [input], signal: contactChangedSignal, signalArgs: [row.payload] },
           ),
         );
       }
-      logger.info({ workflowId, enrollmentId: id, eager: eager === true }, "sequence run started");
+      logger.info({ workflowId, enrollmentId: id, eager: start === "eager" }, "sequence run started");
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       // Temporal still holds a closed run with this id and the sequence admits no re-entry: the
@@ -403,6 +386,31 @@ export class OutboxDispatcher {
         where: { id, status: "running" },
         data: { status: "skipped", endedAt: new Date() },
       });
+    }
+  }
+
+  /**
+   * Starts the run eagerly: its first workflow task comes back with the answer, to the worker on the
+   * eager client's connection ("polled" when Temporal queued it instead). "taken": a run holds the id.
+   */
+  private async startWithTrigger(
+    client: Client,
+    deadline: number,
+    options: Omit<WorkflowOptions, "requestEagerStart">,
+    input: SequenceRunInput,
+  ): Promise<"eager" | "polled" | "taken"> {
+    try {
+      const handle = await this.withinLease(client, deadline, () =>
+        client.workflow.start<typeof sequenceRunWorkflow>("sequenceRunWorkflow", {
+          ...options,
+          args: [{ ...input, triggerInInput: true }],
+          requestEagerStart: true,
+        }),
+      );
+      return handle.eagerlyStarted ? "eager" : "polled";
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return "taken";
+      throw error;
     }
   }
 }

@@ -21,6 +21,7 @@ import {
   startParkingStack,
   writeOversizedCartRow,
 } from "../support/outbox-rows.ts";
+import { signalArguments, startInput } from "../support/run-history.ts";
 import type { SmtpSink } from "../support/smtp-sink.ts";
 import { api, type TestStack } from "../support/test-stack.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -214,23 +215,17 @@ describe("the pipeline", () => {
     });
     await waitUntil(() => delivered(contactId), 30_000, "both rows delivered");
     const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
-    const decode = (data: Uint8Array) => JSON.parse(Buffer.from(data).toString("utf8"));
-    const [started, ...rest] = history.events ?? [];
+    const events = history.events ?? [];
     // The row that opened the run is its start input's trigger; every later row is a signal.
-    const startInput = decode(
-      started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data ?? new Uint8Array(),
-    );
-    expect(startInput).toMatchObject({ triggerInInput: true });
+    const started = startInput(events) as { triggerInInput?: true; trigger: { kind: string; to: string } };
+    expect(started).toMatchObject({ triggerInInput: true });
     const received = [
-      startInput.trigger as { kind: string; to: string },
-      ...rest
-        .map((event) => event.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data)
-        .filter((data): data is Uint8Array => data instanceof Uint8Array)
-        .map((data) => decode(data) as { kind: string; to: string }),
+      started.trigger,
+      ...(signalArguments(events) as Array<{ kind: string; to: string } | null>),
     ]
       // A stage change through the API also moves the segment (new → lead): only stage changes here.
-      .filter((change) => change.kind === "stage_changed")
-      .map((change) => change.to);
+      .filter((change) => change?.kind === "stage_changed")
+      .map((change) => change?.to);
     expect(received).toEqual(["lead", "mql", "sql"]);
   });
 

@@ -7,6 +7,7 @@ import { sequenceWorkflowId } from "../../domain/sequences/workflow-ids.ts";
 import { sequenceRunViewQuery } from "../../workflows/sequence-signals.ts";
 import { builtIn } from "../support/built-in.ts";
 import { recordHistory } from "../support/history-recorder.ts";
+import { payloadJson, signalArguments, startInput } from "../support/run-history.ts";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink.ts";
 import { api, startTestStack, type TestStack } from "../support/test-stack.ts";
 import { settle, waitUntil } from "../support/wait.ts";
@@ -93,13 +94,9 @@ describe("welcome email for a new lead", () => {
     // signals, such as the segment this move gave the contact).
     const run = temporal.workflow.getHandle(sequenceWorkflowId("welcome", contactId, "stage/lead"));
     const events = (await run.fetchHistory()).events ?? [];
-    const payload = (data: Uint8Array | null | undefined) =>
-      JSON.parse(Buffer.from(data ?? []).toString() || "null");
-    const signalled = events.flatMap((event) =>
-      (event.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []).map((p) => payload(p.data)),
-    );
+    const signalled = signalArguments(events) as Array<{ kind: string } | null>;
     expect(signalled.filter((change) => change?.kind === "stage_changed")).toEqual([]);
-    const input = payload(events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data);
+    const input = startInput(events);
     expect(input).toMatchObject({ triggerInInput: true, trigger: { kind: "stage_changed", to: "lead" } });
     recordHistory(sequenceWorkflowId("welcome", contactId, "stage/lead"), "welcome-sent");
   });
@@ -172,7 +169,7 @@ describe("welcome email for a new lead", () => {
     const history = await handle.fetchHistory();
     const summaries = (history.events ?? [])
       .filter((event) => event.timerStartedEventAttributes || event.activityTaskScheduledEventAttributes)
-      .map((event) => JSON.parse(Buffer.from(event.userMetadata?.summary?.data ?? []).toString() || "null"));
+      .map((event) => payloadJson(event.userMetadata?.summary?.data));
     expect(summaries).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^step "pause": wait until \d{4}-/),
