@@ -101,11 +101,22 @@ export function cpuUsed(from: CpuReading, to: CpuReading) {
   };
 }
 
+/** The memory settings `npm run worker` starts its process with: its variables and its Node.js flags. */
+function workerMemorySettings(): { env: Record<string, string>; flags: string[] } {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  const script: string = manifest.scripts.worker;
+  const env = Object.fromEntries(
+    [...script.matchAll(/\b([A-Z_]+)=(\S+)/g)].map(([, name, value]) => [name, value]),
+  );
+  return { env, flags: script.match(/--max-old-space-size=\d+/g) ?? [] };
+}
+
 /** The worker's log goes to `logFile`; start-up ends with its "worker ready" line. */
 function spawnWorker(env: Record<string, string>, logFile: string): Promise<ChildProcess> {
   const entry = fileURLToPath(new URL("../test/support/worker-process.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    env: { ...process.env, ...env },
+  const memory = workerMemorySettings();
+  const child = spawn(process.execPath, [...memory.flags, "--import", "tsx", entry], {
+    env: { ...process.env, ...memory.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const log = createWriteStream(logFile);

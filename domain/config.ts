@@ -66,6 +66,8 @@ export interface NurtureflowConfig {
   logLevel: string;
   /** WORKFLOW_BUNDLE_PATH: a workflow bundle written earlier, which the worker loads instead of bundling. */
   workflowBundlePath: string | null;
+  /** The sequence worker's sticky cache: what bounds its memory however many runs sleep. */
+  workerCachedRuns: number;
   /** FREQUENCY_CAP, QUIET_HOURS, DEFAULT_TIME_ZONE; PUT /v1/sending/rules overrides them. */
   sendingRules: SendingRules;
   /** host or host:port (lower case) webhooks may reach even though they resolve to a private address. */
@@ -161,6 +163,7 @@ export function parseConfig(variables: Record<string, string | undefined>): Nurt
     segmentSweepInterval: env.SEGMENT_SWEEP_INTERVAL,
     logLevel: env.LOG_LEVEL,
     workflowBundlePath: env.WORKFLOW_BUNDLE_PATH ?? null,
+    workerCachedRuns: env.WORKER_CACHED_RUNS,
     sendingRules: sendingRules(env),
     webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS ?? [],
     webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_WEBHOOK_SIGNING_SECRET,

@@ -57,6 +57,10 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowBundle,
+    // The SDK sizes the cache from the heap limit, which `npm run worker` caps (384 MB of old space):
+    // that would leave about 220 runs, fewer than a burst keeps in flight (BENCHMARKS.md, "Engine:
+    // sleeping enrollments").
+    maxCachedWorkflows: config.workerCachedRuns,
     activities: {
       ...createEnrollmentActivities(store),
       ...createSegmentSweepActivities(store),

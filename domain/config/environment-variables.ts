@@ -260,6 +260,12 @@ export const ENVIRONMENT_VARIABLES = {
     fallback: "15m",
     meaning: "how often the segment sweep Schedule runs; `off` removes the Schedule",
   },
+  WORKER_CACHED_RUNS: {
+    schema: wholeNumber(2, 1_000_000, "a whole number from 2 to 1000000"),
+    fallback: "1000",
+    meaning:
+      "runs a worker keeps in memory between their tasks (about 0.1 MB of heap each); beyond them a waking run is replayed from its history",
+  },
   WORKFLOW_BUNDLE_PATH: {
     schema: text,
     unset: "bundled at start (or the build's bundle)",

@@ -12,6 +12,7 @@ describe("parseConfig", () => {
       publicUrl: "http://127.0.0.1:3000",
       apiKeys: [],
       emailRateLimitPerSecond: null,
+      workerCachedRuns: 1000,
     });
   });
 
@@ -28,6 +29,11 @@ describe("parseConfig", () => {
       apiKeys: ["k1", "k2"],
       emailRateLimitPerSecond: 14,
     });
+  });
+
+  test("the worker's cache of runs is bounded by WORKER_CACHED_RUNS, at least 2", () => {
+    expect(parseConfig({ WORKER_CACHED_RUNS: "250" }).workerCachedRuns).toBe(250);
+    expect(() => parseConfig({ WORKER_CACHED_RUNS: "1" })).toThrow(/WORKER_CACHED_RUNS/);
   });
 
   test("a malformed number is a clear error", () => {
