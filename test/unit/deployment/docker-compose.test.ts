@@ -123,8 +123,10 @@ describe("docker-compose.yml", () => {
       expect(services[name]?.environment?.NODE_ENV, name).toBe("production");
       expect(services[name]?.init, name).toBe(true);
     }
-    // node itself, no npm or shell in between, so SIGTERM reaches the process that drains.
-    expect(services.worker?.command).toEqual(["node", "dist/worker/main.js"]);
+    // node itself, no npm or shell in between, so SIGTERM reaches the process that drains; the
+    // worker with its heap bounded and few malloc arenas, as `npm run start:worker` starts it.
+    expect(services.worker?.command).toEqual(["node", "--max-old-space-size=384", "dist/worker/main.js"]);
+    expect(services.worker?.environment?.MALLOC_ARENA_MAX).toBe("2");
     expect(services.api?.command).toEqual(["node", "dist/api/main.js"]);
   });
 
