@@ -59,7 +59,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     workflowBundle,
     // The SDK sizes the cache from the heap limit, which `npm run worker` caps (384 MB of old space):
     // that would leave about 220 runs, fewer than a burst keeps in flight (BENCHMARKS.md, "Engine:
-    // sleeping enrollments").
+    // fifth round").
     maxCachedWorkflows: config.workerCachedRuns,
     activities: {
       ...createEnrollmentActivities(store),
