@@ -23,6 +23,16 @@ export function openContactStore(databaseUrl: string, maxConnections = 10): Cont
     // busy machine into 500s; a transaction waits its turn for the pool instead.
     transactionOptions: { maxWait: 10_000, timeout: 30_000 },
   });
+  // An idle connection the server closes (a restart, a terminated backend) is dropped by the pool and
+  // replaced on demand; unheard, its error would end the process, and Prisma listens only once it has
+  // connected, which a process using only the pool's hot paths may never do.
+  pool.on("error", () => {});
+  // For the same reason $disconnect ends the pool itself when Prisma never connected.
+  const disconnect = store.$disconnect.bind(store);
+  store.$disconnect = async () => {
+    await disconnect();
+    if (!pool.ended) await pool.end();
+  };
   pools.set(store, pool);
   return store;
 }

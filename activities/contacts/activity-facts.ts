@@ -2,7 +2,7 @@
 // advances them in memory, activities/events/ingest-events.ts). Additive and monotonic, so applying
 // facts in any order gives the same row.
 
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 
 export interface ActivityFacts {
   contactId: string;
@@ -12,10 +12,7 @@ export interface ActivityFacts {
   revenue: number;
 }
 
-export async function addActivityFacts(
-  tx: Prisma.TransactionClient,
-  facts: readonly ActivityFacts[],
-): Promise<void> {
+export async function addActivityFacts(tx: RawStatements, facts: readonly ActivityFacts[]): Promise<void> {
   if (facts.length === 0) return;
   // GREATEST ignores NULLs, so a contact's first activity simply sets the column. One JSON parameter:
   // Prisma converts array parameters element by element, which for many rows costs milliseconds.

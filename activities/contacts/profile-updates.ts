@@ -1,7 +1,7 @@
 // What a message says about the contact (a Segment identify's traits, a consent choice), written once
 // per idempotency key: fields of the contact itself and properties merged into its properties. Within
 // a batch, later updates win; a field an update does not name keeps its value.
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 
 export interface ProfileChange {
   contactId: string;
@@ -20,7 +20,7 @@ export interface UpdatedProfile {
 
 /** Applies the updates whose key is new; returns the keys applied and the contacts as they are now. */
 export async function applyProfileUpdates(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   updates: readonly ProfileChange[],
   now: Date,
 ): Promise<{ applied: Set<string>; profiles: UpdatedProfile[] }> {

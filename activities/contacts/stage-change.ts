@@ -7,7 +7,7 @@ import {
   type LifecycleStage,
   type StageChangeSource,
 } from "../../domain/lifecycle/stages.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-writer.ts";
 
 export interface StageChangeRequest {
@@ -48,7 +48,7 @@ export function stageMove(
 
 /** Runs inside the caller's transaction; locks the contact row so concurrent moves serialise. */
 export async function changeStageInTransaction(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   request: StageChangeRequest,
 ): Promise<StageChangeOutcome> {
   const rows = await tx.$queryRaw<Array<{ lifecycleStage: string; highestStage: string }>>`
@@ -95,7 +95,7 @@ export interface StageChangeRecord {
  * announcements, for the caller's outbox write.
  */
 export async function recordStageChanges(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   changes: readonly StageChangeRecord[],
 ): Promise<ContactChangeRow[]> {
   if (changes.length === 0) return [];

@@ -2,7 +2,7 @@
 // value, line items, currency, link), order_placed records the order with its lines (once per order id)
 // and marks its cart purchased. Purchased is final: a late cart event cannot reopen a bought cart.
 
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 
 export interface CommerceEvent {
   contactId: string;
@@ -69,11 +69,7 @@ function foldCarts(events: readonly CommerceEvent[]): Map<string, CartState> {
  * with what the batch says (a field the batch does not mention keeps its value). The update locks
  * the row, so a concurrent batch's write to the same cart is not lost. Returns the purchased carts.
  */
-async function saveCarts(
-  tx: Prisma.TransactionClient,
-  carts: Map<string, CartState>,
-  now: Date,
-): Promise<Set<string>> {
+async function saveCarts(tx: RawStatements, carts: Map<string, CartState>, now: Date): Promise<Set<string>> {
   // Absent fields are left out of the JSON and read as NULL, which keeps the stored value.
   const rows = JSON.stringify([...carts].map(([id, cart]) => ({ id, ...cart })));
   await tx.$executeRaw`
@@ -99,7 +95,7 @@ async function saveCarts(
 
 /** Writes the batch's carts and orders. */
 export async function applyCommerceEvents(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   events: readonly CommerceEvent[],
   now: Date,
 ): Promise<CommerceOutcome> {

@@ -6,7 +6,7 @@
 // is simply linked to it.
 
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 import { mergeGhostInto } from "../contacts/contact-merge.ts";
 import { contactsByExternalId } from "./external-ids.ts";
 
@@ -47,7 +47,7 @@ const unique = <T>(values: Array<T | undefined>): T[] => [
 ];
 
 async function contactsByEmail(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   emails: string[],
   created: Set<string>,
   now: Date,
@@ -81,24 +81,49 @@ async function contactsByEmail(
   return byEmail;
 }
 
+interface KnownIdentity {
+  anonymousId: string;
+  contactId: string;
+  /** The owning contact's. */
+  email: string | null;
+  mergedIntoId: string | null;
+}
+
+/** An anonymous id already claimed (by a concurrent request) keeps its contact. */
+async function linkAnonymousIds(
+  tx: RawStatements,
+  links: ReadonlyArray<{ anonymousId: string; contactId: string }>,
+): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO "AnonymousIdentity" ("anonymousId", "contactId")
+    SELECT "anonymousId", "contactId" FROM json_to_recordset(${JSON.stringify(links)}::json)
+      AS u("anonymousId" text, "contactId" uuid)
+    ON CONFLICT DO NOTHING`;
+}
+
 async function createGhosts(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   anonymousIds: string[],
   byAnonymousId: Map<string, string>,
   created: Set<string>,
 ): Promise<void> {
   if (anonymousIds.length === 0) return;
   const planned = anonymousIds.map((anonymousId) => ({ anonymousId, contactId: randomUUID() }));
-  await tx.contact.createMany({
-    data: planned.map(({ contactId }) => ({ id: contactId, segment: "ghost" })),
-  });
-  await tx.anonymousIdentity.createMany({ data: planned, skipDuplicates: true });
+  const json = JSON.stringify(planned);
+  await tx.$executeRaw`
+    INSERT INTO "Contact" (id, segment, "updatedAt")
+    SELECT "contactId", 'ghost', ${new Date()}::timestamp FROM json_to_recordset(${json}::json) AS u("contactId" uuid)`;
+  await linkAnonymousIds(tx, planned);
   // A concurrent request may have claimed an anonymous id first: use its ghost, drop ours.
-  const owners = await tx.anonymousIdentity.findMany({ where: { anonymousId: { in: anonymousIds } } });
+  const owners = await tx.$queryRaw<Array<{ anonymousId: string; contactId: string }>>`
+    SELECT "anonymousId", "contactId"::text AS "contactId" FROM "AnonymousIdentity"
+    WHERE "anonymousId" IN (SELECT json_array_elements_text(${JSON.stringify(anonymousIds)}::json))`;
   const ownerOf = new Map(owners.map((row) => [row.anonymousId, row.contactId]));
   const orphans = planned.filter((plan) => ownerOf.get(plan.anonymousId) !== plan.contactId);
   if (orphans.length > 0)
-    await tx.contact.deleteMany({ where: { id: { in: orphans.map((o) => o.contactId) } } });
+    await tx.$executeRaw`
+      DELETE FROM "Contact"
+      WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(orphans.map((o) => o.contactId))}::json)::uuid)`;
   for (const plan of planned) {
     const owner = ownerOf.get(plan.anonymousId) as string;
     byAnonymousId.set(plan.anonymousId, owner);
@@ -107,7 +132,7 @@ async function createGhosts(
 }
 
 export async function resolveContacts(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   refs: readonly ContactRef[],
   now: Date,
   defaultMarketingConsent = false,
@@ -119,10 +144,9 @@ export async function resolveContacts(
   const known =
     ids.length === 0
       ? []
-      : await tx.contact.findMany({
-          where: { id: { in: ids } },
-          select: { id: true, mergedIntoId: true, erasedAt: true },
-        });
+      : await tx.$queryRaw<Array<{ id: string; mergedIntoId: string | null; erasedAt: Date | null }>>`
+          SELECT id::text AS id, "mergedIntoId"::text AS "mergedIntoId", "erasedAt" FROM "Contact"
+          WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(ids)}::json)::uuid)`;
   // An erased contact's id names nobody any more: its events would rebuild a profile of the person.
   const erased = new Set(known.filter((contact) => contact.erasedAt).map((contact) => contact.id));
   // A merged ghost's id keeps working: it names the contact it was merged into.
@@ -164,17 +188,17 @@ export async function resolveContacts(
   const identities =
     anonymousIds.length === 0
       ? []
-      : await tx.anonymousIdentity.findMany({
-          where: { anonymousId: { in: anonymousIds } },
-          include: { contact: { select: { email: true, mergedIntoId: true } } },
-        });
+      : await tx.$queryRaw<KnownIdentity[]>`
+          SELECT a."anonymousId", a."contactId"::text AS "contactId", c.email, c."mergedIntoId"::text AS "mergedIntoId"
+          FROM "AnonymousIdentity" a JOIN "Contact" c ON c.id = a."contactId"
+          WHERE a."anonymousId" IN (SELECT json_array_elements_text(${JSON.stringify(anonymousIds)}::json))`;
   const byAnonymousId = new Map<string, string>();
   // Ghost → contact merged in this call: a ghost with two anonymous ids is merged once.
   const mergedNow = new Map<string, string>();
   for (const identity of identities) {
-    const owner = mergedNow.get(identity.contactId) ?? identity.contact.mergedIntoId ?? identity.contactId;
+    const owner = mergedNow.get(identity.contactId) ?? identity.mergedIntoId ?? identity.contactId;
     const target = identifiedAs.get(identity.anonymousId);
-    const isGhost = owner === identity.contactId && identity.contact.email === null;
+    const isGhost = owner === identity.contactId && identity.email === null;
     if (target && target !== owner && isGhost) {
       await mergeGhostInto(tx, owner, target, now);
       mergedNow.set(owner, target);
@@ -191,7 +215,7 @@ export async function resolveContacts(
     return contactId ? [{ anonymousId, contactId }] : [];
   });
   if (linked.length > 0) {
-    await tx.anonymousIdentity.createMany({ data: linked, skipDuplicates: true });
+    await linkAnonymousIds(tx, linked);
     for (const link of linked) byAnonymousId.set(link.anonymousId, link.contactId);
   }
   await createGhosts(

@@ -4,7 +4,8 @@
 //   person and the user-id-only record is merged into the email's contact, as a ghost is;
 // - unknown: the email's contact takes the id when it has none; otherwise a new contact is made.
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 import { mergeGhostInto } from "../contacts/contact-merge.ts";
 
 interface Resolved {
@@ -12,8 +13,21 @@ interface Resolved {
   mergeTargets: Set<string>;
 }
 
+interface NamedContact {
+  id: string;
+  email: string | null;
+  externalId: string | null;
+  mergedIntoId: string | null;
+}
+
+function namedBy(tx: RawStatements, column: "externalId" | "email", values: readonly string[]) {
+  return tx.$queryRaw<NamedContact[]>`
+    SELECT id::text AS id, email, "externalId", "mergedIntoId"::text AS "mergedIntoId" FROM "Contact"
+    WHERE ${Prisma.raw(`"${column}"`)} IN (SELECT json_array_elements_text(${JSON.stringify(values)}::json))`;
+}
+
 export async function contactsByExternalId(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   refs: ReadonlyArray<{ externalId?: string; email?: string }>,
   resolved: Resolved,
   now: Date,
@@ -25,11 +39,10 @@ export async function contactsByExternalId(
   const byExternalId = new Map<string, string>();
   if (emailOf.size === 0) return byExternalId;
 
-  const select = { id: true, email: true, externalId: true, mergedIntoId: true } as const;
   const emails = [...new Set([...emailOf.values()].filter((email): email is string => !!email))];
   const [known, holders] = await Promise.all([
-    tx.contact.findMany({ where: { externalId: { in: [...emailOf.keys()] } }, select }),
-    emails.length === 0 ? [] : tx.contact.findMany({ where: { email: { in: emails } }, select }),
+    namedBy(tx, "externalId", [...emailOf.keys()]),
+    emails.length === 0 ? [] : namedBy(tx, "email", emails),
   ]);
   const holderOf = new Map(holders.map((contact) => [contact.email as string, contact]));
 
@@ -45,7 +58,8 @@ export async function contactsByExternalId(
         resolved.mergeTargets.add(target);
         owner = target;
       } else {
-        await tx.contact.update({ where: { id: contact.id }, data: { email } });
+        await tx.$executeRaw`
+          UPDATE "Contact" SET email = ${email}, "updatedAt" = ${new Date()}::timestamp WHERE id = ${contact.id}::uuid`;
       }
     }
     byExternalId.set(externalId, owner);
@@ -56,7 +70,9 @@ export async function contactsByExternalId(
     if (byExternalId.has(externalId)) continue;
     const holder = email ? holderOf.get(email) : undefined;
     if (holder && holder.externalId === null && holder.mergedIntoId === null) {
-      await tx.contact.update({ where: { id: holder.id }, data: { externalId } });
+      await tx.$executeRaw`
+        UPDATE "Contact" SET "externalId" = ${externalId}, "updatedAt" = ${new Date()}::timestamp
+        WHERE id = ${holder.id}::uuid`;
       holder.externalId = externalId;
       byExternalId.set(externalId, holder.id);
     } else {
@@ -64,12 +80,17 @@ export async function contactsByExternalId(
     }
   }
   if (planned.length === 0) return byExternalId;
-  // skipDuplicates: a concurrent request may create the same user; the read below then finds its row.
-  await tx.contact.createMany({ data: planned, skipDuplicates: true });
-  const owners = await tx.contact.findMany({
-    where: { externalId: { in: planned.map((plan) => plan.externalId) } },
-    select,
-  });
+  // ON CONFLICT: a concurrent request may create the same user; the read below then finds its row.
+  await tx.$executeRaw`
+    INSERT INTO "Contact" (id, "externalId", email, "updatedAt")
+    SELECT id, "externalId", email, ${new Date()}::timestamp
+    FROM json_to_recordset(${JSON.stringify(planned)}::json) AS u(id uuid, "externalId" text, email text)
+    ON CONFLICT DO NOTHING`;
+  const owners = await namedBy(
+    tx,
+    "externalId",
+    planned.map((plan) => plan.externalId),
+  );
   const plannedIds = new Set(planned.map((plan) => plan.id));
   for (const contact of owners) {
     byExternalId.set(contact.externalId as string, contact.mergedIntoId ?? contact.id);

@@ -7,7 +7,8 @@
 import type { ContactEvent } from "../../domain/events/event-types.ts";
 import { eventTypesSequencesUse } from "../../domain/sequences/triggers.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import { type ContactStore, sqlPool } from "../../prisma/client.ts";
+import { type ContactStore, sqlPool, sqlTransaction } from "../../prisma/client.ts";
+import { type RawStatements, rawStatements } from "../../prisma/raw-statements.ts";
 import { applyProfileUpdates, type ProfileChange } from "../contacts/profile-updates.ts";
 import { recordStageChanges } from "../contacts/stage-change.ts";
 import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-writer.ts";
@@ -103,16 +104,16 @@ export async function ingestBatch(
     ...ALWAYS_ANNOUNCED,
     ...eventTypesSequencesUse(sequences.map((sequence) => sequence.definition)),
   ]);
-  // Large batches outlast Prisma's 5 s default for interactive transactions.
-  return store.$transaction(
-    (tx) => ingestInTransaction(tx, batch, now, settings, announced, defaultMarketingConsent),
-    { maxWait: 10_000, timeout: 120_000 },
+  // On a pg connection rather than in Prisma's transaction: Prisma's cost grows with the size of a
+  // statement's parameters, and a batch's are large (prisma/raw-statements.ts).
+  return sqlTransaction(store, (client) =>
+    ingestInTransaction(rawStatements(client), batch, now, settings, announced, defaultMarketingConsent),
   );
 }
 
 /** Indexes of the items to store: the first of each idempotency key not already in the store. */
 async function freshIndexes(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   items: ReadonlyArray<{ idempotencyKey: string }>,
   table: "Event" | "ProfileUpdate",
 ): Promise<number[]> {
@@ -131,7 +132,7 @@ async function freshIndexes(
 
 /** Stores the events; returns the id of each one stored (a key a concurrent batch stored first is not). */
 async function insertEvents(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   events: ReadonlyArray<IncomingEvent & { contactId: string }>,
 ): Promise<Array<{ id: bigint; idempotencyKey: string }>> {
   const rows = events.map(({ contactId, type, occurredAt, properties, idempotencyKey }) => ({
@@ -141,8 +142,8 @@ async function insertEvents(
     properties,
     idempotencyKey,
   }));
-  // The rows travel as one JSON parameter: Prisma converts array parameters element by element, which
-  // for 1,000 rows costs milliseconds. A timestamp ignores the ISO strings' zone suffix: they stay UTC.
+  // The rows travel as one JSON parameter, one value to send however many rows there are. A timestamp
+  // ignores the ISO strings' zone suffix: they stay UTC.
   return tx.$queryRaw<Array<{ id: bigint; idempotencyKey: string }>>`
     INSERT INTO "Event" ("contactId", type, "occurredAt", properties, "idempotencyKey")
     SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json)
@@ -172,7 +173,7 @@ function addActivity(
 }
 
 async function ingestInTransaction(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   { events, profiles }: IngestBatch,
   now: Date,
   settings: RuleSettings,

@@ -2,7 +2,7 @@
 // score, stage and segment are worked out in memory from the locked rows, so each row gets one new
 // version per batch instead of one per concern (none of them HOT: those columns are indexed).
 
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 import type { StoredStages } from "../contacts/stage-change.ts";
 import type { ScoreState } from "../scoring/contact-scores.ts";
 import type { SegmentedContact } from "../segments/contact-segments.ts";
@@ -17,7 +17,7 @@ export interface TouchedContact extends ScoreState, Omit<SegmentedContact, "reve
 
 /** Locks the rows in id order, so concurrent batches touching the same contacts serialise without deadlock. */
 export async function lockTouchedContacts(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   contactIds: readonly string[],
 ): Promise<Map<string, TouchedContact>> {
   const rows = await tx.$queryRaw<TouchedContact[]>`
@@ -32,7 +32,7 @@ export async function lockTouchedContacts(
 
 /** Writes what the batch changed in the contacts, one statement for all of them. */
 export async function writeTouchedContacts(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   contacts: Iterable<TouchedContact>,
 ): Promise<void> {
   const rows = [...contacts].map((contact) => ({
@@ -52,8 +52,8 @@ export async function writeTouchedContacts(
     updatedAt: contact.stageMovedAt ?? null,
   }));
   if (rows.length === 0) return;
-  // One JSON parameter: Prisma converts array parameters element by element, which for 1,000 rows
-  // costs milliseconds. A timestamp ignores the ISO strings' zone suffix: they stay UTC.
+  // One JSON parameter, one value to send however many rows there are. A timestamp ignores the ISO
+  // strings' zone suffix: they stay UTC.
   await tx.$executeRaw`
     UPDATE "Contact" c SET "lifecycleStage" = u."lifecycleStage", "highestStage" = u."highestStage",
       score = u.score, "behaviourScore" = u."behaviourScore", "scoredAt" = u."scoredAt",

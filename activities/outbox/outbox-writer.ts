@@ -2,7 +2,7 @@
 // is never lost: the dispatcher delivers it to Temporal whenever Temporal is reachable.
 
 import type { ContactChange } from "../../domain/sequences/contact-change.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 
 export interface ContactChangeRow {
   contactId: string;
@@ -11,7 +11,7 @@ export interface ContactChangeRow {
 
 /** Announcements in one statement whatever their number, in their order. */
 export async function enqueueContactChanges(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   rows: readonly ContactChangeRow[],
 ): Promise<void> {
   if (rows.length === 0) return;

@@ -17,22 +17,21 @@ import {
   type ScoreEntry,
 } from "../../domain/scoring/score-entries.ts";
 import type { ScoringRules } from "../../domain/scoring/scoring-rules.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
-
-type ScoreReader = Pick<Prisma.TransactionClient, "contact" | "scoreContribution">;
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 
 export async function loadScoreEntries(
-  db: ScoreReader,
+  db: RawStatements,
   contactIds: readonly string[],
   rules: ScoringRules,
 ): Promise<Map<string, ScoreEntry[]>> {
-  const ids = [...contactIds];
+  const ids = JSON.stringify(contactIds);
   const [contacts, contributions] = await Promise.all([
-    db.contact.findMany({ where: { id: { in: ids } }, select: { id: true, properties: true } }),
-    db.scoreContribution.findMany({
-      where: { contactId: { in: ids } },
-      select: { contactId: true, rule: true, points: true, occurredAt: true },
-    }),
+    db.$queryRaw<Array<{ id: string; properties: unknown }>>`
+      SELECT id::text AS id, properties FROM "Contact"
+      WHERE id IN (SELECT json_array_elements_text(${ids}::json)::uuid)`,
+    db.$queryRaw<Array<{ contactId: string; rule: string; points: number; occurredAt: Date }>>`
+      SELECT "contactId"::text AS "contactId", rule, points, "occurredAt" FROM "ScoreContribution"
+      WHERE "contactId" IN (SELECT json_array_elements_text(${ids}::json)::uuid)`,
   ]);
   const entries = new Map<string, ScoreEntry[]>(
     contacts.map((contact) => [
@@ -67,7 +66,7 @@ export interface MovedScore {
 }
 
 async function recordPoints(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   points: ReadonlyArray<{ contactId: string; entry: BehaviourEntry }>,
 ): Promise<void> {
   if (points.length === 0) return;
@@ -86,7 +85,7 @@ async function recordPoints(
  * contacts that received points some other way (a merged ghost's).
  */
 export async function moveScores(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   contacts: readonly ScoreState[],
   events: ReadonlyArray<ContactEvent & { contactId: string }>,
   now: Date,
@@ -130,7 +129,7 @@ export async function moveScores(
 
 /** moveScores for contacts the caller has locked but not read, writing the scores; returns them by id. */
 export async function scoreEvents(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   contactIds: readonly string[],
   events: ReadonlyArray<ContactEvent & { contactId: string }>,
   now: Date,
@@ -161,7 +160,7 @@ export interface ScoreReport {
 
 /** "What drives this score": the score as of now and its largest contributors. */
 export async function scoreReport(
-  db: ScoreReader,
+  db: RawStatements,
   contactId: string,
   now: Date,
   rules: ScoringRules,

@@ -11,6 +11,7 @@ import {
 import type { SegmentThresholds } from "../../domain/segments/segment-thresholds.ts";
 import { type BehaviouralSegment, isBehaviouralSegment } from "../../domain/segments/segments.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
+import type { RawStatements } from "../../prisma/raw-statements.ts";
 import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-writer.ts";
 
 const DAY_MS = 86_400_000;
@@ -72,7 +73,7 @@ function selectProfiles(now: Date, thresholds: SegmentThresholds, where: Prisma.
 
 /** SegmentFacts of these contacts, for a caller that holds their rows in memory. */
 export async function readSegmentFacts(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   contactIds: readonly string[],
   now: Date,
   thresholds: SegmentThresholds,
@@ -136,7 +137,7 @@ export function planSegments(
  * announcements of the moves, for the caller's outbox write.
  */
 export async function recordSegmentMoves(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   moves: readonly SegmentMove[],
   now: Date,
 ): Promise<ContactChangeRow[]> {
@@ -159,7 +160,7 @@ export async function recordSegmentMoves(
 
 /** Classifies the rows and writes the outcome (see planSegments). */
 async function applySegments(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   rows: readonly ProfileRow[],
   now: Date,
   thresholds: SegmentThresholds,
@@ -179,7 +180,7 @@ async function applySegments(
 
 /** After new facts about these contacts (merges, a stage set by hand); the caller holds their row locks. */
 export async function refreshSegments(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   contactIds: readonly string[],
   now: Date,
   thresholds: SegmentThresholds,
@@ -210,7 +211,7 @@ export interface SweepBatch {
  * ingestion recomputes them anyway, and a still-due contact is picked up by the next sweep.
  */
 export async function sweepDueSegments(
-  tx: Prisma.TransactionClient,
+  tx: RawStatements,
   asOf: Date,
   afterId: string | null,
   limit: number,
