@@ -33,4 +33,6 @@ test("PUT /v1/contacts/:id/stage moves the segment with the stage, with its hist
 
   const back = await api(stack, "PUT", `/v1/contacts/${id}/stage`, { stage: "subscriber" });
   expect(back.body.contact).toMatchObject({ lifecycleStage: "subscriber", segment: "new" });
+  // The stage route reads the contact inside its own transaction: the same view the contact's route shows.
+  expect(back.body.contact).toEqual((await api(stack, "GET", `/v1/contacts/${id}`)).body);
 });
