@@ -51,15 +51,22 @@ export function sqlPool(store: ContactStore): pg.Pool {
 
 /**
  * Runs `work` in one transaction on a connection of the store's pg pool: committed when it returns,
- * rolled back when it throws. For hot paths whose transaction is short and sits on the send path.
+ * rolled back when it throws. For hot paths, where Prisma's per-statement cost shows.
+ * `statementTimeoutMs` bounds each of its statements (a lock wait included), as Prisma's transaction
+ * timeout bounded the whole.
  */
 export async function sqlTransaction<T>(
   store: ContactStore,
   work: (client: pg.PoolClient) => Promise<T>,
+  { statementTimeoutMs }: { statementTimeoutMs?: number } = {},
 ): Promise<T> {
   const client = await sqlPool(store).connect();
   try {
-    await client.query("BEGIN");
+    await client.query(
+      statementTimeoutMs === undefined
+        ? "BEGIN"
+        : `BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.round(statementTimeoutMs))}`,
+    );
     const result = await work(client);
     await client.query("COMMIT");
     client.release();

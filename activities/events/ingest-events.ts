@@ -58,6 +58,9 @@ export interface BatchIngestResult extends IngestResult {
   profiles: Array<"applied" | "duplicate">;
 }
 
+/** Bounds each statement of a batch: a large batch's take tens of milliseconds on a busy store. */
+const INGEST_STATEMENT_TIMEOUT_MS = 60_000;
+
 /** Programs react to these whatever the sequences say: a cart abandoned, an order placed. */
 const ALWAYS_ANNOUNCED = ["cart_abandoned", "order_placed"];
 
@@ -105,9 +108,13 @@ export async function ingestBatch(
     ...eventTypesSequencesUse(sequences.map((sequence) => sequence.definition)),
   ]);
   // On a pg connection rather than in Prisma's transaction: Prisma's cost grows with the size of a
-  // statement's parameters, and a batch's are large (prisma/raw-statements.ts).
-  return sqlTransaction(store, (client) =>
-    ingestInTransaction(rawStatements(client), batch, now, settings, announced, defaultMarketingConsent),
+  // statement's parameters, and a batch's are large (prisma/raw-statements.ts). A statement stuck
+  // (behind another batch's locks, say) fails the batch rather than holding its connection.
+  return sqlTransaction(
+    store,
+    (client) =>
+      ingestInTransaction(rawStatements(client), batch, now, settings, announced, defaultMarketingConsent),
+    { statementTimeoutMs: INGEST_STATEMENT_TIMEOUT_MS },
   );
 }
 
