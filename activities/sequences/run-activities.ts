@@ -4,11 +4,11 @@
 import { isLifecycleStage, type LifecycleStage } from "../../domain/lifecycle/stages.ts";
 import type { ContactFacts } from "../../domain/sequences/conditions.ts";
 import { resolveTimeZone } from "../../domain/time/local-time.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
-import { type ContactStore, sqlPool } from "../../prisma/client.ts";
+import { type ContactStore, sqlPool, sqlTransaction } from "../../prisma/client.ts";
+import { rawStatements } from "../../prisma/raw-statements.ts";
 import { changeStageInTransaction } from "../contacts/stage-change.ts";
 import { scoreEvents } from "../scoring/contact-scores.ts";
-import { loadRuleSettings } from "../settings/rule-settings.ts";
+import { readRuleSettings } from "../settings/rule-settings.ts";
 
 export type SequenceStatus = "active" | "paused" | "archived";
 
@@ -44,23 +44,6 @@ function factsOf(row: ContactRow, fallbackTimeZone: string): ContactFacts {
   };
 }
 
-const CONTACT_FACTS = {
-  lifecycleStage: true,
-  segment: true,
-  score: true,
-  properties: true,
-  timeZone: true,
-} as const;
-
-async function contactFacts(
-  db: Pick<Prisma.TransactionClient, "contact">,
-  contactId: string,
-  fallbackTimeZone: string,
-): Promise<ContactFacts | null> {
-  const row = await db.contact.findUnique({ where: { id: contactId }, select: CONTACT_FACTS });
-  return row ? factsOf(row, fallbackTimeZone) : null;
-}
-
 export function createSequenceRunActivities(store: ContactStore, fallbackTimeZone: string) {
   return {
     async readRunFacts(input: { contactId: string; sequenceKey: string }): Promise<RunFacts> {
@@ -81,9 +64,13 @@ export function createSequenceRunActivities(store: ContactStore, fallbackTimeZon
 
     async updateContactFromStep(input: UpdateContactInput): Promise<ContactFacts | null> {
       const reason = `sequence step ${input.stepId}`;
-      return store.$transaction(async (tx) => {
-        const exists = await tx.contact.findUnique({ where: { id: input.contactId }, select: { id: true } });
-        if (!exists) return null;
+      // On a pg connection, as the stage route's transaction (BENCHMARKS.md, "Engine: sixth round").
+      return sqlTransaction(store, async (client) => {
+        const tx = rawStatements(client);
+        const exists = await tx.$queryRaw<
+          unknown[]
+        >`SELECT 1 FROM "Contact" WHERE id = ${input.contactId}::uuid`;
+        if (exists.length === 0) return null;
         if (input.set.stage) {
           // A stage already reached is left as it is, so a retry writes no second history row.
           await changeStageInTransaction(tx, {
@@ -101,19 +88,21 @@ export function createSequenceRunActivities(store: ContactStore, fallbackTimeZon
         if (input.addScore !== 0) {
           // The points are keyed by enrollment and step: a retried activity finds them recorded.
           const rule = `sequence:${input.enrollmentId}#${input.stepId}`;
-          const recorded = await tx.scoreContribution.findFirst({
-            where: { contactId: input.contactId, rule },
-          });
-          if (!recorded) {
-            const now = new Date();
-            await tx.scoreContribution.create({
-              data: { contactId: input.contactId, rule, points: input.addScore, occurredAt: now },
-            });
-            const { scoring } = await loadRuleSettings(tx);
+          const now = new Date();
+          const recorded = await tx.$executeRaw`
+            INSERT INTO "ScoreContribution" ("contactId", rule, points, "occurredAt")
+            SELECT ${input.contactId}::uuid, ${rule}, ${input.addScore}::float8, ${now}::timestamp
+            WHERE NOT EXISTS (
+              SELECT 1 FROM "ScoreContribution" WHERE "contactId" = ${input.contactId}::uuid AND rule = ${rule})`;
+          if (recorded > 0) {
+            const { scoring } = await readRuleSettings(client);
             await scoreEvents(tx, [input.contactId], [], now, scoring, new Set([input.contactId]));
           }
         }
-        return contactFacts(tx, input.contactId, fallbackTimeZone);
+        const [row] = await tx.$queryRaw<ContactRow[]>`
+          SELECT "lifecycleStage", segment, score, properties, "timeZone" FROM "Contact"
+          WHERE id = ${input.contactId}::uuid`;
+        return row ? factsOf(row, fallbackTimeZone) : null;
       });
     },
   };

@@ -42,8 +42,8 @@ export async function loadRuleSettings(store: SettingReader): Promise<RuleSettin
   return ruleSettingsOf(await store.setting.findMany({ where: { key: { in: SETTING_KEYS } } }));
 }
 
-/** The same through the store's pg pool, for ingestion, which reads them for every batch. */
-export async function readRuleSettings(pool: pg.Pool): Promise<RuleSettings> {
+/** The same through the store's pg pool (or one of its connections, inside a transaction), for hot paths. */
+export async function readRuleSettings(pool: pg.Pool | pg.PoolClient): Promise<RuleSettings> {
   const { rows } = await pool.query<{ key: string; value: unknown }>(
     `SELECT key, value FROM "Setting" WHERE key = ANY($1::text[])`,
     [SETTING_KEYS],
