@@ -5,13 +5,13 @@ import { eraseContact, type RunCanceller } from "../../activities/contacts/conta
 import { exportContact } from "../../activities/contacts/contact-export.ts";
 import { listContacts } from "../../activities/contacts/contact-list.ts";
 import { upsertContactByEmail } from "../../activities/contacts/contact-upsert.ts";
+import { CONTACT_VIEW_COLUMNS, type ContactViewRow } from "../../activities/contacts/contact-view-row.ts";
 import { ContactNotFoundError, changeStageInTransaction } from "../../activities/contacts/stage-change.ts";
 import { refreshSegments } from "../../activities/segments/contact-segments.ts";
 import { readRuleSettings } from "../../activities/settings/rule-settings.ts";
 import type { NurtureflowConfig } from "../../domain/config.ts";
 import { decodeCursor } from "../../domain/contacts/list-cursor.ts";
 import type { LifecycleStage } from "../../domain/lifecycle/stages.ts";
-import { Prisma } from "../../generated/prisma/client.ts";
 import { type ContactStore, sqlPool, sqlTransaction } from "../../prisma/client.ts";
 import { rawStatements } from "../../prisma/raw-statements.ts";
 import { cancelEnrollmentSignal } from "../../workflows/sequence-signals.ts";
@@ -29,28 +29,7 @@ import {
   StageChangeView,
 } from "../schemas/contact-schemas.ts";
 
-/** The columns a contact's view shows. */
-const VIEWED_COLUMNS = [
-  "id",
-  "email",
-  "name",
-  "timeZone",
-  "lifecycleStage",
-  "highestStage",
-  "score",
-  "segment",
-  "marketingConsent",
-  "unsubscribedAt",
-  "properties",
-  "createdAt",
-  "updatedAt",
-] as const;
-type ContactRow = Pick<
-  Awaited<ReturnType<ContactStore["contact"]["findUniqueOrThrow"]>>,
-  (typeof VIEWED_COLUMNS)[number]
->;
-
-export function toContactView(contact: ContactRow): ContactView {
+export function toContactView(contact: ContactViewRow): ContactView {
   return {
     id: contact.id,
     email: contact.email,
@@ -245,10 +224,9 @@ export function contactRoutes({ store, config, temporal }: ContactRouteDependenc
             // The stage is part of the segment's profile (qualified interest): recompute it as an event
             // would, under the row lock changeStageInTransaction holds.
             if (change.changed) await refreshSegments(tx, [params.id], new Date(), segments);
-            const [contact] = await tx.$queryRaw<ContactRow[]>`
-              SELECT ${Prisma.raw(VIEWED_COLUMNS.map((column) => `"${column}"`).join(", "))}
-              FROM "Contact" WHERE id = ${params.id}::uuid`;
-            return { change, contact: contact as ContactRow };
+            const [contact] = await tx.$queryRaw<ContactViewRow[]>`
+              SELECT ${CONTACT_VIEW_COLUMNS} FROM "Contact" WHERE id = ${params.id}::uuid`;
+            return { change, contact: contact as ContactViewRow };
           });
           res.json({ contact: toContactView(contact), change });
         } catch (error) {
