@@ -38,8 +38,8 @@ function parameter(value: unknown): unknown {
   return value;
 }
 
-/** Raw statements on a pg connection (inside the caller's transaction, if it opened one). */
-export function rawStatements(client: pg.ClientBase): RawStatements {
+/** Raw statements on a pg connection (inside the caller's transaction, if it opened one) or the pool. */
+export function rawStatements(client: pg.ClientBase | pg.Pool): RawStatements {
   const run = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) => {
     const sql = Array.isArray(query)
       ? Prisma.sql(query as TemplateStringsArray, ...values)

@@ -107,7 +107,10 @@ export function contactRoutes({ store, config, temporal }: ContactRouteDependenc
       notFoundWhat: "contact",
       responses: { 200: { description: "The contact", schema: ContactView }, 410: { description: "Erased" } },
       handle: async ({ params, res }) => {
-        const contact = await store.contact.findUnique({ where: { id: params.id } });
+        // Through pg: the read API's most frequent call (BENCHMARKS.md, "Engine: sixth round").
+        const [contact] = await rawStatements(sqlPool(store)).$queryRaw<
+          Array<ContactViewRow & { erasedAt: Date | null }>
+        >`SELECT ${CONTACT_VIEW_COLUMNS}, "erasedAt" FROM "Contact" WHERE id = ${params.id}::uuid`;
         if (!contact) throw notFound("contact");
         if (contact.erasedAt) throw erased(contact.erasedAt);
         res.json(toContactView(contact));
