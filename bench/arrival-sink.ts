@@ -31,6 +31,8 @@ export async function startArrivalSink(): Promise<ArrivalSink> {
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // The server re-emits every connection's error: a worker stopped mid-session resets its connections.
+  server.on("error", () => {});
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}`,

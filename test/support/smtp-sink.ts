@@ -165,8 +165,14 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
+  // The server re-emits every connection's error: a sender killed mid-session (the worker-kill tests)
+  // resets its connections, which must not end the test process.
+  server.on("error", () => {});
   const { port } = server.server.address() as AddressInfo;
   const credentials = options.auth
     ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@`
