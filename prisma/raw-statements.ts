@@ -6,6 +6,7 @@
 // a ghost merge) takes either.
 import pg from "pg";
 import { Prisma } from "../generated/prisma/client.ts";
+import { type ContactStore, sqlTransaction } from "./client.ts";
 
 /** What both kinds of transaction offer: Prisma's tagged-template raw queries, with Prisma's values. */
 export interface RawStatements {
@@ -52,4 +53,13 @@ export function rawStatements(client: pg.ClientBase | pg.Pool): RawStatements {
     $executeRaw: async (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) =>
       (await run(query, values)).rowCount ?? 0,
   };
+}
+
+/** sqlTransaction with its connection's raw statements; `work` also gets the connection for pg calls. */
+export function rawTransaction<T>(
+  store: ContactStore,
+  work: (tx: RawStatements, client: pg.PoolClient) => Promise<T>,
+  options?: Parameters<typeof sqlTransaction>[2],
+): Promise<T> {
+  return sqlTransaction(store, (client) => work(rawStatements(client), client), options);
 }

@@ -39,8 +39,9 @@ export async function mergeGhostInto(
       SELECT "lifecycleStage" FROM "Contact" WHERE id = ${targetId}::uuid`,
   ]).then(([ghosts, targets]) => [ghosts[0], targets[0]] as const);
   if (!ghost || !target) throw new Error(`merging ${ghostId} into ${targetId}: no such contact`);
+  const mergedAt = new Date();
   for (const [table, touched] of MOVED_WITH_THE_GHOST) {
-    const stamp = touched ? Prisma.sql`, "updatedAt" = ${new Date()}::timestamp` : Prisma.empty;
+    const stamp = touched ? Prisma.sql`, "updatedAt" = ${mergedAt}::timestamp` : Prisma.empty;
     await tx.$executeRaw`
       UPDATE ${Prisma.raw(`"${table}"`)} SET "contactId" = ${targetId}::uuid ${stamp}
       WHERE "contactId" = ${ghostId}::uuid`;
@@ -49,7 +50,7 @@ export async function mergeGhostInto(
     UPDATE "SegmentMembership" SET "leftAt" = ${now}::timestamp
     WHERE "contactId" = ${ghostId}::uuid AND "leftAt" IS NULL`;
   await tx.$executeRaw`
-    UPDATE "Contact" SET "mergedIntoId" = ${targetId}::uuid, "segmentCheckAt" = NULL, "updatedAt" = ${new Date()}::timestamp
+    UPDATE "Contact" SET "mergedIntoId" = ${targetId}::uuid, "segmentCheckAt" = NULL, "updatedAt" = ${mergedAt}::timestamp
     WHERE id = ${ghostId}::uuid`;
   await addActivityFacts(tx, [
     {

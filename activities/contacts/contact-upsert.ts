@@ -3,8 +3,8 @@
 // the programs that start on it (the welcome series) run for API sign-ups too.
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../../generated/prisma/client.ts";
-import { type ContactStore, sqlTransaction } from "../../prisma/client.ts";
-import { rawStatements } from "../../prisma/raw-statements.ts";
+import type { ContactStore } from "../../prisma/client.ts";
+import { rawTransaction } from "../../prisma/raw-statements.ts";
 import { refreshSegments } from "../segments/contact-segments.ts";
 import { readRuleSettings } from "../settings/rule-settings.ts";
 import { CONTACT_VIEW_COLUMNS, type ContactViewRow } from "./contact-view-row.ts";
@@ -32,17 +32,14 @@ export async function upsertContactByEmail(
   const given = { name: input.name, timeZone: input.timeZone, marketingConsent: input.marketingConsent };
   const named = Object.entries(given).filter(([, value]) => value !== undefined);
   const column = (name: string) => Prisma.raw(`"${name}"`);
-  const now = new Date();
-  const created: Array<[string, Prisma.Sql]> = [
-    ["id", Prisma.sql`${randomUUID()}::uuid`],
-    ["email", Prisma.sql`${email}`],
-    ...named.map(([name, value]): [string, Prisma.Sql] => [name, Prisma.sql`${value}`]),
-    ...(input.marketingConsent === undefined
-      ? [["marketingConsent", Prisma.sql`${defaultMarketingConsent}`] as [string, Prisma.Sql]]
-      : []),
-    ["properties", Prisma.sql`${JSON.stringify(properties ?? {})}::jsonb`],
-    ["updatedAt", Prisma.sql`${now}::timestamp`],
-  ];
+  const created: Record<string, Prisma.Sql> = {
+    id: Prisma.sql`${randomUUID()}::uuid`,
+    email: Prisma.sql`${email}`,
+    ...Object.fromEntries(named.map(([name, value]) => [name, Prisma.sql`${value}`])),
+    marketingConsent: Prisma.sql`${input.marketingConsent ?? defaultMarketingConsent}`,
+    properties: Prisma.sql`${JSON.stringify(properties ?? {})}::jsonb`,
+    updatedAt: Prisma.sql`${new Date()}::timestamp`,
+  };
   const changed = [
     ...named.map(([name]) => Prisma.sql`${column(name)} = EXCLUDED.${column(name)}`),
     ...(properties ? [Prisma.sql`properties = EXCLUDED.properties`] : []),
@@ -55,15 +52,14 @@ export async function upsertContactByEmail(
       : [Prisma.sql`email = EXCLUDED.email`];
   // On a pg connection: through Prisma, creating a contact cost about 6 ms of CPU (BENCHMARKS.md,
   // "Engine: sixth round").
-  return sqlTransaction(store, async (client) => {
-    const tx = rawStatements(client);
+  return rawTransaction(store, async (tx, client) => {
     // The upsert is INSERT … ON CONFLICT (email), so concurrent calls cannot create two contacts; the read
     // before it only tells a creation from an update. Two racing creations both classify, and the second
     // finds the segment already set: no second move.
     const existing = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Contact" WHERE email = ${email}`;
     const [upserted] = await tx.$queryRaw<ContactViewRow[]>`
-      INSERT INTO "Contact" (${Prisma.join(created.map(([name]) => column(name)))})
-      VALUES (${Prisma.join(created.map(([, value]) => value))})
+      INSERT INTO "Contact" (${Prisma.join(Object.keys(created).map(column))})
+      VALUES (${Prisma.join(Object.values(created))})
       ON CONFLICT (email) DO UPDATE SET ${Prisma.join(updated)}
       RETURNING ${CONTACT_VIEW_COLUMNS}`;
     const contact = upserted as ContactViewRow;

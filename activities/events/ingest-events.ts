@@ -7,8 +7,8 @@
 import type { ContactEvent } from "../../domain/events/event-types.ts";
 import { eventTypesSequencesUse } from "../../domain/sequences/triggers.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import { type ContactStore, sqlPool, sqlTransaction } from "../../prisma/client.ts";
-import { type RawStatements, rawStatements } from "../../prisma/raw-statements.ts";
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
+import { type RawStatements, rawTransaction } from "../../prisma/raw-statements.ts";
 import { applyProfileUpdates, type ProfileChange } from "../contacts/profile-updates.ts";
 import { recordStageChanges } from "../contacts/stage-change.ts";
 import { type ContactChangeRow, enqueueContactChanges } from "../outbox/outbox-writer.ts";
@@ -110,10 +110,9 @@ export async function ingestBatch(
   // On a pg connection rather than in Prisma's transaction: Prisma's cost grows with the size of a
   // statement's parameters, and a batch's are large (prisma/raw-statements.ts). A statement stuck
   // (behind another batch's locks, say) fails the batch rather than holding its connection.
-  return sqlTransaction(
+  return rawTransaction(
     store,
-    (client) =>
-      ingestInTransaction(rawStatements(client), batch, now, settings, announced, defaultMarketingConsent),
+    (tx) => ingestInTransaction(tx, batch, now, settings, announced, defaultMarketingConsent),
     { statementTimeoutMs: INGEST_STATEMENT_TIMEOUT_MS },
   );
 }

@@ -4,8 +4,8 @@
 import { isLifecycleStage, type LifecycleStage } from "../../domain/lifecycle/stages.ts";
 import type { ContactFacts } from "../../domain/sequences/conditions.ts";
 import { resolveTimeZone } from "../../domain/time/local-time.ts";
-import { type ContactStore, sqlPool, sqlTransaction } from "../../prisma/client.ts";
-import { rawStatements } from "../../prisma/raw-statements.ts";
+import { type ContactStore, sqlPool } from "../../prisma/client.ts";
+import { rawTransaction } from "../../prisma/raw-statements.ts";
 import { changeStageInTransaction } from "../contacts/stage-change.ts";
 import { scoreEvents } from "../scoring/contact-scores.ts";
 import { readRuleSettings } from "../settings/rule-settings.ts";
@@ -65,8 +65,7 @@ export function createSequenceRunActivities(store: ContactStore, fallbackTimeZon
     async updateContactFromStep(input: UpdateContactInput): Promise<ContactFacts | null> {
       const reason = `sequence step ${input.stepId}`;
       // On a pg connection, as the stage route's transaction (BENCHMARKS.md, "Engine: sixth round").
-      return sqlTransaction(store, async (client) => {
-        const tx = rawStatements(client);
+      return rawTransaction(store, async (tx, client) => {
         const exists = await tx.$queryRaw<
           unknown[]
         >`SELECT 1 FROM "Contact" WHERE id = ${input.contactId}::uuid`;
